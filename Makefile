@@ -1,0 +1,48 @@
+# The README's two commands: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint format chromium clean
+
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## run: install, create or upgrade the SQLite database, load the demo if empty, serve it
+run: $(RUN_STAMP)
+	$(BIN)/flask --app confapp setup
+	@echo
+	@echo "confapp is serving the demo at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo
+	CONFAPP_SECURE_COOKIES=0 $(BIN)/flask --app confapp run --host $(HOST) --port $(PORT)
+
+## test: install the test tools and Chromium if missing, run the whole suite
+test: $(TEST_STAMP) chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v /usr/bin/chromium >/dev/null 2>&1 || \
+		(echo "Installing Debian's chromium for the browser tests ..." && \
+		 apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The credentials committee's pages: conferences, rules, groups, users, audit log."""

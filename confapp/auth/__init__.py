@@ -1,0 +1,1 @@
+"""Login, invitations and the role check every page uses."""

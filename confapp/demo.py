@@ -1,0 +1,277 @@
+"""The demo: the Local Groups Network Conference, 150 groups and 21,000 members."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from confapp import audit
+from confapp import entitlement as ent
+from confapp.auth import services as users
+from confapp.extensions import db
+from confapp.models import Conference, Group, Role, Section
+
+SLUG = "local-groups-network-conference"
+NAME = "Local Groups Network Conference"
+TOTAL_MEMBERS = 21_000
+LOCAL_GROUPS = 120
+AFFILIATES = 30
+SEED = 2027  # the same demo every time, so notes and screenshots agree
+
+# Demo logins: e-mail, password, role, and for a secretary the groups they serve.
+LOGINS = [
+    ("admin@example.org", "demo-admin-pass", Role.ADMIN, ()),
+    ("secretary@example.org", "demo-secretary-pass", Role.SECRETARY, ("Leeds", "Ynys Môn")),
+    ("steward@example.org", "demo-steward-pass", Role.STEWARD, ()),
+    ("teller@example.org", "demo-teller-pass", Role.TELLER, ()),
+]
+
+REGIONS = {
+    "North": [
+        "Leeds",
+        "Sheffield",
+        "York",
+        "Newcastle",
+        "Durham",
+        "Hull",
+        "Bradford",
+        "Lancaster",
+        "Preston",
+        "Carlisle",
+        "Sunderland",
+        "Wakefield",
+        "Halifax",
+    ],
+    "Midlands": [
+        "Birmingham",
+        "Nottingham",
+        "Leicester",
+        "Derby",
+        "Coventry",
+        "Stoke",
+        "Wolverhampton",
+        "Lincoln",
+        "Worcester",
+        "Hereford",
+        "Northampton",
+    ],
+    "London": [
+        "Hackney",
+        "Camden",
+        "Lambeth",
+        "Southwark",
+        "Islington",
+        "Lewisham",
+        "Haringey",
+        "Newham",
+        "Brent",
+        "Croydon",
+        "Ealing",
+        "Greenwich",
+    ],
+    "South East": [
+        "Brighton",
+        "Oxford",
+        "Reading",
+        "Canterbury",
+        "Southampton",
+        "Portsmouth",
+        "Guildford",
+        "Milton Keynes",
+        "Hastings",
+        "Luton",
+    ],
+    "South West": [
+        "Bristol",
+        "Exeter",
+        "Plymouth",
+        "Bath",
+        "Gloucester",
+        "Truro",
+        "Swindon",
+        "Bournemouth",
+        "Taunton",
+    ],
+    "Scotland": [
+        "Glasgow",
+        "Edinburgh",
+        "Dundee",
+        "Aberdeen",
+        "Inverness",
+        "Stirling",
+        "Perth",
+        "Paisley",
+    ],
+    "Wales": [
+        "Cardiff",
+        "Swansea",
+        "Newport",
+        "Wrexham",
+        "Aberystwyth",
+        "Bangor",
+        "Ynys Môn",
+        "Caerfyrddin",
+        "Pen-y-bont ar Ogwr",
+    ],
+    "Northern Ireland": ["Belfast", "Derry", "Lisburn", "Newry", "Dún Laoghaire Link"],
+}
+AFFILIATE_NAMES = [
+    "Tenants' Union",
+    "Cyclists' Alliance",
+    "Carers' Network",
+    "Pensioners' Forum",
+    "Students' Federation",
+    "Allotment Holders' Association",
+    "Disabled Members' Network",
+    "Youth Collective",
+    "Credit Union League",
+    "Renters' Association",
+    "Food Co-operatives",
+    "Community Energy Co-op",
+    "Library Friends' Network",
+    "Bus Users' Group",
+    "Migrant Workers' Network",
+    "Parents' Assembly",
+    "Care Workers' Guild",
+    "Walkers' Association",
+    "Housing Co-operatives",
+    "Refugee Support Network",
+    "Climate Action Circle",
+    "Repair Cafés Network",
+    "Women's Assembly",
+    "LGBT+ Network",
+    "Faith Communities' Forum",
+    "Artists' Collective",
+    "Small Farmers' Union",
+    "Rural Transport Trust",
+    "Mutual Aid Federation",
+    "Black Members' Section",
+]
+
+
+def demo_rule() -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
+    """1 delegate for the first 100 members, 1 more per further 100 or part, cap 5; two seats."""
+    rule = ent.EntitlementRule(
+        formula="steps",
+        first=100,
+        step=100,
+        rounding="up",
+        minimum=1,
+        cap=5,
+        reserved=(
+            ent.ReservedSeat("women's seat", "women_members", 60, 1, "woman"),
+            ent.ReservedSeat("young members' seat", "young_members", 25, 1, "young"),
+        ),
+        equality=ent.EqualityRule(women_every_second=True, young_from=4),
+        max_alternates=2,
+    )
+    return rule, ent.CardVoteRule(mode="block")
+
+
+def spread_memberships(count: int, total: int, rng: random.Random) -> list[int]:
+    """`count` memberships adding to exactly `total`: many small groups, a few large."""
+    weights = [rng.lognormvariate(0, 0.85) for _ in range(count)]
+    scale = total / sum(weights)
+    raw = [w * scale for w in weights]
+    sizes = [max(8, math.floor(r)) for r in raw]
+    # Hand out (or take back) the difference one member at a time, largest remainders first.
+    order = sorted(range(count), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
+    i = 0
+    while sum(sizes) != total:
+        k = order[i % count]
+        if sum(sizes) < total:
+            sizes[k] += 1
+        elif sizes[k] > 8:
+            sizes[k] -= 1
+        i += 1
+    return sizes
+
+
+def _group_names(rng: random.Random) -> list[tuple[str, str]]:
+    """120 local groups as (name, region), spread over the regions."""
+    towns = [(town, region) for region, names in REGIONS.items() for town in names]
+    names = list(towns)
+    for town, region in towns:
+        if len(names) >= LOCAL_GROUPS:
+            break
+        names.append((f"{town} East", region))
+    return names[:LOCAL_GROUPS]
+
+
+def load_demo(echo: Callable[[str], None] = print) -> Conference:
+    """Create the demo conference, its groups and logins; does nothing if it exists."""
+    existing = db.session.execute(
+        db.select(Conference).where(Conference.slug == SLUG)
+    ).scalar_one_or_none()
+    if existing is not None:
+        echo(f"The demo conference is already here (id {existing.id}); nothing changed.")
+        return existing
+    rng = random.Random(SEED)
+    rule, card_rule = demo_rule()
+    today = date.today()
+    conference = Conference(
+        slug=SLUG,
+        name=NAME,
+        venue="Assembly Rooms, Leicester",
+        timezone="Europe/London",
+        starts_on=today + timedelta(days=45),
+        ends_on=today + timedelta(days=46),
+        registration_deadline=datetime.combine(today + timedelta(days=30), time(17)),
+        membership_as_at=today - timedelta(days=60),
+        entitlement_rule=rule.to_dict(),
+        card_vote_rule=card_rule.to_dict(),
+        quorum_percent=50,
+    )
+    db.session.add(conference)
+    db.session.flush()
+    audit.record("conference.create", conference, after=audit.snapshot(conference), summary=NAME)
+    local = Section(conference=conference, name="Local groups", weight=50, position=0)
+    affiliates = Section(conference=conference, name="Affiliates", weight=50, position=1)
+    db.session.add_all([local, affiliates])
+    db.session.flush()
+
+    sizes = spread_memberships(LOCAL_GROUPS + AFFILIATES, TOTAL_MEMBERS, rng)
+    places = _group_names(rng) + [(n, "National") for n in AFFILIATE_NAMES]
+    arrears = set(rng.sample(range(LOCAL_GROUPS + AFFILIATES), 3))
+    groups = []
+    for index, ((name, region), members) in enumerate(zip(places, sizes, strict=True)):
+        group = Group(
+            conference=conference,
+            section=local if index < LOCAL_GROUPS else affiliates,
+            name=name,
+            region=region,
+            members=members,
+            women_members=round(members * rng.uniform(0.38, 0.62)),
+            young_members=round(members * rng.uniform(0.05, 0.22)),
+            membership_as_at=conference.membership_as_at,
+            in_good_standing=index not in arrears,
+        )
+        groups.append(group)
+    db.session.add_all(groups)
+    db.session.flush()
+    audit.record("group.import", conference, summary=f"demo: {len(groups)} groups")
+
+    by_name = {g.name: g for g in groups}
+    for email, password, role, group_names in LOGINS:
+        user, _ = users.get_or_create_user(email, email.split("@")[0].title())
+        user.set_password(password)
+        if role == Role.ADMIN:
+            user.is_site_admin = True
+        if group_names:
+            for group_name in group_names:
+                users.grant_role(user, conference, role, by_name[group_name])
+        else:
+            users.grant_role(user, conference, role)
+    db.session.commit()
+    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members.")
+    return conference
+
+
+def print_logins(echo: Callable[[str], None] = print) -> None:
+    """Print the demo logins, for the README's first run."""
+    echo("Demo logins (e-mail / password):")
+    for email, password, role, group_names in LOGINS:
+        extra = f" of {', '.join(group_names)}" if group_names else ""
+        echo(f"  {role.value:<10} {email:<24} {password}{extra}")

@@ -1,0 +1,52 @@
+"""Friendly pages for 403, 404, 429 and 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from confapp.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Not found", "There is nothing at this address."),
+    405: ("Not allowed", "That action cannot be done this way."),
+    413: ("Too large", "The file is too large to upload."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong", "The error is logged. Nothing was saved; please try again."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    """The error page, or a JSON body for API clients."""
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": detail or message}, code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, "The form had expired or was sent from elsewhere. Go back, reload and try again."
+        )
+
+    for code in (400, 403, 404, 405, 413, 429):
+
+        def handler(error, code=code):
+            description = getattr(error, "description", None)
+            default = type(error).description if hasattr(type(error), "description") else None
+            return render_error(code, description if description != default else None)
+
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,251 @@
+"""The tables: conferences, sections, groups, users and their roles, the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from functools import cached_property
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from confapp import entitlement as ent
+from confapp.extensions import db
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive, as every *_at column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    """What a user may do in one conference."""
+
+    ADMIN = "admin"  # the credentials committee
+    SECRETARY = "secretary"  # of one group
+    STEWARD = "steward"
+    TELLER = "teller"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: committee member, secretary, steward or teller."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_site_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Only a hash of the invitation token is kept: the link is shown once.
+    invitation_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    invitation_expires_at: Mapped[datetime | None]
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash (werkzeug's scrypt default) of the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether the password matches; false for a user who has not set one."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def roles_in(self, conference_id: int) -> set[Role]:
+        """The roles this user holds in a conference (site admins hold admin everywhere)."""
+        roles = {Role(g.role) for g in self.grants if g.conference_id == conference_id}
+        if self.is_site_admin:
+            roles.add(Role.ADMIN)
+        return roles
+
+    def secretary_group_ids(self, conference_id: int | None = None) -> set[int]:
+        """Ids of the groups this user is secretary of."""
+        return {
+            g.group_id
+            for g in self.grants
+            if g.role == Role.SECRETARY
+            and g.group_id is not None
+            and (conference_id is None or g.conference_id == conference_id)
+        }
+
+    @property
+    def label(self) -> str:
+        """How the user is named in lists and on the audit log."""
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class Conference(db.Model):
+    """One conference: its dates, deadline and rules."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    registration_deadline: Mapped[datetime]  # UTC
+    membership_as_at: Mapped[date | None]  # the qualifying membership's cut-off date
+    entitlement_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    card_vote_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    quorum_percent: Mapped[int] = mapped_column(default=50)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="conference", order_by="Section.position, Section.name"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        sa.CheckConstraint("quorum_percent BETWEEN 1 AND 100", name="quorum_percent_range"),
+    )
+
+    @property
+    def rule(self) -> ent.EntitlementRule:
+        """The entitlement rule as the engine reads it."""
+        return ent.EntitlementRule.from_dict(self.entitlement_rule or {})
+
+    @property
+    def card_rule(self) -> ent.CardVoteRule:
+        """The card-vote rule as the engine reads it."""
+        return ent.CardVoteRule.from_dict(self.card_vote_rule or {})
+
+    @property
+    def deadline_passed(self) -> bool:
+        """Whether registration has closed."""
+        return utcnow() >= self.registration_deadline
+
+
+class Section(db.Model):
+    """A part of the conference whose card votes may be weighted (local groups, affiliates)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    weight: Mapped[int | None]  # percent of the result this section counts for; None: unweighted
+    position: Mapped[int] = mapped_column(default=0)
+
+    conference: Mapped[Conference] = relationship(back_populates="sections")
+
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "name"),
+        sa.CheckConstraint("weight IS NULL OR weight BETWEEN 0 AND 100", name="weight_range"),
+    )
+
+
+class Group(db.Model):
+    """A local group, branch or affiliate that sends delegates, with its qualifying membership."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("section.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    region: Mapped[str] = mapped_column(sa.String(200), default="")
+    members: Mapped[int] = mapped_column(default=0)
+    women_members: Mapped[int] = mapped_column(default=0)
+    young_members: Mapped[int] = mapped_column(default=0)
+    membership_as_at: Mapped[date | None]
+    in_good_standing: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    conference: Mapped[Conference] = relationship()
+    section: Mapped[Section] = relationship()
+    secretary_grants: Mapped[list[RoleGrant]] = relationship(back_populates="group", viewonly=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "name"),
+        sa.CheckConstraint("members >= 0", name="members_not_negative"),
+        sa.CheckConstraint("women_members BETWEEN 0 AND members", name="women_within_members"),
+        sa.CheckConstraint("young_members BETWEEN 0 AND members", name="young_within_members"),
+    )
+
+    @property
+    def figures(self) -> ent.GroupFigures:
+        """The figures the entitlement engine reads."""
+        return ent.GroupFigures(
+            members=self.members,
+            women_members=self.women_members,
+            young_members=self.young_members,
+            in_good_standing=self.in_good_standing,
+        )
+
+    @cached_property
+    def entitlement(self) -> ent.Entitlement:
+        """Delegates and card vote under the conference's rule."""
+        conference = self.conference
+        return ent.entitle(conference.rule, conference.card_rule, self.figures)
+
+    @property
+    def secretaries(self) -> list[User]:
+        """The users who register this group's delegates."""
+        return [g.user for g in self.secretary_grants if g.role == Role.SECRETARY]
+
+
+class RoleGrant(db.Model):
+    """A user's role in one conference; a secretary's names the group."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20))
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("group.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    conference: Mapped[Conference] = relationship()
+    group: Mapped[Group | None] = relationship(back_populates="secretary_grants")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin', 'secretary', 'steward', 'teller')", name="known_role"
+        ),
+        sa.CheckConstraint(
+            "(role = 'secretary') = (group_id IS NOT NULL)", name="secretary_has_group"
+        ),
+        # COALESCE because NULLs are distinct in a plain unique index: one admin grant, not two.
+        sa.Index(
+            "uq_role_grant_once",
+            "user_id",
+            "conference_id",
+            "role",
+            sa.func.coalesce(group_id, 0),
+            unique=True,
+        ),
+    )
+
+
+class AuditEntry(db.Model):
+    """One change on record: who did what to which record, when, before and after."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str] = mapped_column(sa.String(300))  # kept as text: survives the user's removal
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(sa.String(64))
+    entity_id: Mapped[int | None]
+    conference_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="SET NULL"), index=True
+    )
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id"),)

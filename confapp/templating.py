@@ -1,0 +1,51 @@
+"""Template filters: numbers and times as the users read them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+from flask_login import current_user
+
+from confapp.models import Role
+
+
+def thousands(value) -> str:
+    """1240 -> '1,240'."""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def local_time(value: datetime | None, tz: str | None = None) -> str:
+    """A stored UTC time in the conference's zone, e.g. '14 Mar 2027, 17:00 GMT'."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or _conference_timezone())
+    local = value.replace(tzinfo=UTC).astimezone(zone)
+    return local.strftime("%-d %b %Y, %H:%M %Z")
+
+
+def _conference_timezone() -> str:
+    conference = g.get("conference")
+    return conference.timezone if conference is not None else "UTC"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """'1 delegate', '3 delegates'."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{thousands(count)} {word}"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and the values every template sees."""
+    app.jinja_env.filters["thousands"] = thousands
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["plural"] = plural
+
+    @app.context_processor
+    def navigation():
+        conference = g.get("conference")
+        roles = set()
+        if conference is not None and current_user.is_authenticated:
+            roles = current_user.roles_in(conference.id)
+        return {"conference": conference, "conference_roles": roles, "Role": Role}

@@ -1,0 +1,116 @@
+"""Fixtures: a fresh app and database per test, on SQLite or (if asked) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from confapp import create_app
+from confapp.extensions import db as _db
+from tests import factories
+
+PG_URL = os.environ.get("CONFAPP_TEST_DATABASE_URL")
+
+
+class Database:
+    """Where one test's data lives: a SQLite file, or a PostgreSQL schema of its own."""
+
+    def __init__(self, tmp_path):
+        self.schema = None
+        if PG_URL:
+            self.schema = f"t_{uuid.uuid4().hex[:12]}"
+            self.url = PG_URL
+            self._admin("CREATE SCHEMA {}")
+            self.engine_options = {
+                "pool_pre_ping": True,
+                "connect_args": {"options": f"-csearch_path={self.schema}"},
+            }
+        else:
+            self.url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+            self.engine_options = {}
+
+    def _admin(self, statement: str) -> None:
+        engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement.format(self.schema)))
+        engine.dispose()
+
+    def drop(self) -> None:
+        if self.schema:
+            self._admin("DROP SCHEMA {} CASCADE")
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A fresh, empty database for one test."""
+    database = Database(tmp_path)
+    yield database
+    database.drop()
+
+
+def make_app(database: Database, tmp_path, **overrides):
+    """An app on the test database, with CSRF and rate limits off unless a test turns them on."""
+    os.environ["CONFAPP_INSTANCE_PATH"] = str(tmp_path / "instance")
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database.url,
+        "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SECURE_COOKIES": False,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Settings a test module can override for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, app_config, monkeypatch):
+    """The app with all tables created (migrations are tested on their own)."""
+    monkeypatch.setenv("CONFAPP_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(database, tmp_path, **app_config)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database handle, inside the app context."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def conference(db):
+    """A conference with two sections and the Labour-style rule."""
+    return factories.conference()
+
+
+@pytest.fixture
+def login(client):
+    """Log the client in as a user: login(user)."""
+
+    def _login(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return _login
