@@ -34,8 +34,8 @@ def parse_bands(text: str) -> tuple[ent.Band, ...]:
         match = BAND_LINE.match(line)
         if not match:
             raise ent.RuleError(
-                f"band table, line {number}: {line.strip()!r} is not “members: delegates”, "
-                "e.g. 300: 2"
+                "bands",
+                f"line {number}: {line.strip()!r} is not “members: delegates”, e.g. 300: 2",
             )
         up_to = None if match[1] == "*" else int(match[1])
         bands.append(ent.Band(up_to=up_to, delegates=int(match[2])))
@@ -129,12 +129,12 @@ def parse_samples(text: str) -> list[ent.GroupFigures]:
         parts = [p.strip().replace("_", "") for p in re.split(r"[,;\s]+", line.strip()) if p]
         if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
             raise ent.RuleError(
-                f"sample groups, line {number}: {line.strip()!r} is not “members, women, young”"
+                "samples", f"line {number}: {line.strip()!r} is not “members, women, young”"
             )
         members, women, young = ([int(p) for p in parts] + [0, 0])[:3]
         if women > members or young > members:
             raise ent.RuleError(
-                f"sample groups, line {number}: women or young members exceed members"
+                "samples", f"line {number}: women or young members exceed members"
             )
         samples.append(ent.GroupFigures(members, women, young, True))
     return samples[:30]

@@ -1,0 +1,183 @@
+"""Importing groups: all rows applied or none, by upload and by command."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import pytest
+
+from confapp.extensions import db
+from confapp.models import AuditEntry, Group, Role, RoleGrant, User
+from tests import factories
+
+HEADER = (
+    "name,region,section,members,women_members,young_members,in_good_standing,secretary_email\n"
+)
+GOOD = HEADER + (
+    "Leeds,North,Local groups,1000,520,80,yes,leeds.sec@example.org\n"
+    '"Cardiff, Central",Wales,Local groups,750,300,40,yes,\n'
+    "Tenants' Union,National,Affiliates,10000,5000,900,no,\n"
+)
+
+
+def _groups(conference) -> dict[str, Group]:
+    rows = db.session.execute(db.select(Group).where(Group.conference_id == conference.id))
+    return {g.name: g for g in rows.scalars()}
+
+
+def _upload(client, conference, text: str | bytes):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post(
+        f"/admin/conferences/{conference.id}/groups/import",
+        data={"file": (io.BytesIO(data), "groups.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+@pytest.fixture
+def admin(conference, login):
+    user = factories.user(conf=conference, role=Role.ADMIN)
+    login(user)
+    return user
+
+
+def test_upload_adds_groups_with_their_entitlement(client, conference, admin):
+    page = _upload(client, conference, GOOD).get_data(as_text=True)
+    assert "Imported: 3 groups added, 0 updated" in page
+    groups = _groups(conference)
+    assert groups["Cardiff, Central"].members == 750
+    assert groups["Tenants' Union"].section.name == "Affiliates"
+    assert groups["Tenants' Union"].in_good_standing is False
+    assert groups["Leeds"].entitlement.base_delegates == 3
+    assert groups["Leeds"].entitlement.reserved_seats == 1  # 520 women: the women's seat
+    assert groups["Tenants' Union"].entitlement.total_delegates == 0  # not in good standing
+    # The group list shows what was imported, with the totals at the foot.
+    assert "11,750" in page  # members in all
+    assert "3 groups" in page
+
+
+def test_secretary_email_makes_a_secretary_login(client, conference, admin):
+    _upload(client, conference, GOOD)
+    user = db.session.execute(
+        db.select(User).where(User.email == "leeds.sec@example.org")
+    ).scalar_one()
+    grant = db.session.execute(
+        db.select(RoleGrant).where(RoleGrant.user_id == user.id)
+    ).scalar_one()
+    assert grant.role == Role.SECRETARY
+    assert grant.group.name == "Leeds"
+    assert user.password_hash is None  # they set one through an invitation link
+
+
+def test_reimport_updates_by_name_and_logs_the_change(client, conference, admin):
+    _upload(client, conference, GOOD)
+    changed = GOOD.replace("Leeds,North,Local groups,1000", "Leeds,North,Local groups,1250")
+    page = _upload(client, conference, changed).get_data(as_text=True)
+    assert "0 groups added, 1 updated, 2 unchanged" in page
+    groups = _groups(conference)
+    assert len(groups) == 3
+    assert groups["Leeds"].members == 1250
+    entry = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "group.update")
+    ).scalar_one()
+    assert entry.before == {"members": 1000}
+    assert entry.after == {"members": 1250}
+    assert entry.actor == admin.email
+
+
+BAD_ROWS = [
+    (",North,Local groups,10,0,0,yes,", 2, "name"),
+    ("Leeds,North,Local groups,-5,0,0,yes,", 2, "members"),
+    ("Leeds,North,Local groups,ten,0,0,yes,", 2, "members"),
+    ("Leeds,North,Local groups,100,120,0,yes,", 2, "women_members"),
+    ("Leeds,North,Local groups,100,0,101,yes,", 2, "young_members"),
+    ("Leeds,North,Branches,100,0,0,yes,", 2, "section"),
+    ("Leeds,North,Local groups,100,0,0,perhaps,", 2, "in_good_standing"),
+    ("Leeds,North,Local groups,100,0,0,yes,not-an-address", 2, "secretary_email"),
+]
+
+
+@pytest.mark.parametrize(("row", "line", "column"), BAD_ROWS)
+def test_a_bad_row_rejects_the_whole_file(client, conference, admin, row, line, column):
+    text = HEADER + row + "\nYork,North,Local groups,300,150,20,yes,\n"
+    page = _upload(client, conference, text).get_data(as_text=True)
+    assert "Nothing was imported" in page
+    assert f"line {line}, column {column}" in page
+    assert _groups(conference) == {}  # not even the good row
+
+
+def test_every_problem_is_listed(client, conference, admin):
+    text = HEADER + (
+        "Leeds,North,Local groups,abc,0,0,yes,\n"
+        "York,North,Nowhere,100,0,0,yes,\n"
+        "Leeds,North,Local groups,100,0,0,yes,\n"
+    )
+    page = _upload(client, conference, text).get_data(as_text=True)
+    assert "line 2, column members" in page
+    assert "line 3, column section" in page
+    assert "line 4, column name" in page  # the duplicate name
+    assert _groups(conference) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (GOOD.replace(",", ";").encode(), "separated by ';'"),
+        (
+            GOOD.replace("Leeds", "Llanfair Pwllgwyngyll Caernarfon Wrexham").encode("utf-16"),
+            "not UTF-8",
+        ),
+        (
+            (HEADER + "Dún Laoghaire,Ireland,Local groups,10,0,0,yes,\n").encode("latin-1"),
+            "not UTF-8",
+        ),
+    ],
+)
+def test_wrong_encoding_or_delimiter_changes_nothing(client, conference, admin, data, words):
+    page = html.unescape(_upload(client, conference, data).get_data(as_text=True))
+    assert "Nothing was imported" in page
+    assert words in page
+    assert _groups(conference) == {}
+
+
+def test_a_rejected_reimport_leaves_earlier_groups_untouched(client, conference, admin):
+    _upload(client, conference, GOOD)
+    broken = GOOD.replace("Leeds,North,Local groups,1000", "Leeds,North,Local groups,2000") + (
+        "Bad,North,Local groups,-1,0,0,yes,\n"
+    )
+    _upload(client, conference, broken)
+    assert _groups(conference)["Leeds"].members == 1000
+
+
+def test_cli_import_by_short_name(app, conference, tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-groups", conference.slug, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 groups added" in result.output
+    assert set(_groups(conference)) == {"Leeds", "Cardiff, Central", "Tenants' Union"}
+    entry = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "group.import")
+    ).scalar_one()
+    assert entry.actor == "command line"
+
+
+def test_cli_import_of_a_bad_file_lists_problems_and_exits_nonzero(app, conference, tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text(HEADER + "Leeds,North,Local groups,-3,0,0,yes,\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-groups", str(conference.id), str(path)])
+    assert result.exit_code == 1
+    assert "Nothing was imported" in result.output
+    assert "line 2, column members" in result.output
+    assert _groups(conference) == {}
+
+
+def test_cli_unknown_conference_lists_the_conferences(app, conference, tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-groups", "no-such-conference", str(path)])
+    assert result.exit_code != 0
+    assert "no conference 'no-such-conference'" in result.output
+    assert conference.slug in result.output
