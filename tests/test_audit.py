@@ -56,7 +56,15 @@ def test_admin_sees_who_did_what_with_before_and_after(log_page):
     assert "group.update" in page and "conference.update" in page
     assert '"members": 1' in page and '"members": 2' in page
     assert "elsewhere" not in page  # another conference's log
-    assert "user.login" in page  # the admin's own login is on record
+    assert "user.login" not in page  # logins belong to the installation's log
+
+
+def test_site_admin_sees_the_whole_installation(log_page, client, login):
+    client.post("/logout")
+    login(factories.user("root@example.org", site_admin=True))
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "elsewhere" in page and "dates" in page
+    assert "root@example.org logged in" in page
 
 
 def test_filters_narrow_the_log(log_page):

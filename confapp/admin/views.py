@@ -259,8 +259,22 @@ def _group_names(conference: Conference) -> list[str]:
 @requires(Role.ADMIN)
 def audit_log(conference_id: int):
     """The conference's audit log, newest first, filterable by action, record and person."""
+    return _audit_page(AuditEntry.conference_id == conference_id)
+
+
+@bp.route("/audit")
+@requires(SITE_ADMIN)
+def site_audit_log():
+    """The whole installation's log: every conference, plus logins and user changes."""
+    return _audit_page(None)
+
+
+def _audit_page(scope):
     filters = {k: request.args.get(k, "").strip() for k in ("action", "entity", "actor", "since")}
-    query = db.select(AuditEntry).where(AuditEntry.conference_id == conference_id)
+    query = db.select(AuditEntry)
+    actions = db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    if scope is not None:
+        query, actions = query.where(scope), actions.where(scope)
     if filters["action"]:
         query = query.where(AuditEntry.action.startswith(filters["action"]))
     if filters["entity"]:
@@ -274,16 +288,15 @@ def audit_log(conference_id: int):
         try:
             query = query.where(AuditEntry.at >= datetime.fromisoformat(filters["since"]))
         except ValueError:
-            flash(
-                f"“{filters['since']}” is not a date like 2027-03-14; showing all dates.", "error"
-            )
+            flash(f"“{filters['since']}” is not a date like 2027-03-14; showing all dates.", "error")
     page = db.paginate(
         query.order_by(AuditEntry.id.desc()), per_page=AUDIT_PAGE_SIZE, error_out=False
     )
-    actions = db.session.execute(
-        db.select(AuditEntry.action)
-        .where(AuditEntry.conference_id == conference_id)
-        .distinct()
-        .order_by(AuditEntry.action)
-    ).scalars()
-    return render_template("admin/audit.html", page=page, filters=filters, actions=list(actions))
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=filters,
+        actions=list(db.session.execute(actions).scalars()),
+        endpoint=request.endpoint,
+        link_args={**request.view_args, **{k: v for k, v in filters.items() if v}},
+    )
