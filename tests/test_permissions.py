@@ -157,15 +157,27 @@ def log_in_as(client, world: World, role: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_table_covers_every_route(app):
-    routes = {
+def app_routes(app) -> set[tuple[str, str]]:
+    """(method, rule) of every route that needs a row in TABLE."""
+    return {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint not in NOT_IN_TABLE
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
+
+
+def test_table_covers_every_route(app):
+    routes = app_routes(app)
+
     assert routes - set(TABLE) == set(), "routes without a row in the permission table"
     assert set(TABLE) - routes == set(), "rows for routes the app does not have"
+
+
+def test_a_new_route_without_a_row_is_noticed(app):
+    app.add_url_rule("/admin/new-page", "new_page", lambda: "hello", methods=["GET", "POST"])
+
+    assert app_routes(app) - set(TABLE) == {("GET", "/admin/new-page"), ("POST", "/admin/new-page")}
 
 
 @pytest.mark.parametrize(("method", "rule", "role", "expected"), CELLS)

@@ -133,9 +133,7 @@ def parse_samples(text: str) -> list[ent.GroupFigures]:
             )
         members, women, young = ([int(p) for p in parts] + [0, 0])[:3]
         if women > members or young > members:
-            raise ent.RuleError(
-                "samples", f"line {number}: women or young members exceed members"
-            )
+            raise ent.RuleError("samples", f"line {number}: women or young members exceed members")
         samples.append(ent.GroupFigures(members, women, young, True))
     return samples[:30]
 

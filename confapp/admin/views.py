@@ -288,7 +288,9 @@ def _audit_page(scope):
         try:
             query = query.where(AuditEntry.at >= datetime.fromisoformat(filters["since"]))
         except ValueError:
-            flash(f"“{filters['since']}” is not a date like 2027-03-14; showing all dates.", "error")
+            flash(
+                f"“{filters['since']}” is not a date like 2027-03-14; showing all dates.", "error"
+            )
     page = db.paginate(
         query.order_by(AuditEntry.id.desc()), per_page=AUDIT_PAGE_SIZE, error_out=False
     )
