@@ -38,6 +38,7 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register filters and the values every template sees."""
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["thousands"] = thousands
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plural"] = plural

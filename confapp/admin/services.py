@@ -34,7 +34,7 @@ def parse_bands(text: str) -> tuple[ent.Band, ...]:
         match = BAND_LINE.match(line)
         if not match:
             raise ent.RuleError(
-                "bands",
+                "band table",
                 f"line {number}: {line.strip()!r} is not “members: delegates”, e.g. 300: 2",
             )
         up_to = None if match[1] == "*" else int(match[1])
@@ -129,11 +129,13 @@ def parse_samples(text: str) -> list[ent.GroupFigures]:
         parts = [p.strip().replace("_", "") for p in re.split(r"[,;\s]+", line.strip()) if p]
         if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
             raise ent.RuleError(
-                "samples", f"line {number}: {line.strip()!r} is not “members, women, young”"
+                "sample groups", f"line {number}: {line.strip()!r} is not “members, women, young”"
             )
         members, women, young = ([int(p) for p in parts] + [0, 0])[:3]
         if women > members or young > members:
-            raise ent.RuleError("samples", f"line {number}: women or young members exceed members")
+            raise ent.RuleError(
+                "sample groups", f"line {number}: women or young members exceed members"
+            )
         samples.append(ent.GroupFigures(members, women, young, True))
     return samples[:30]
 

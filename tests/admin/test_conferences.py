@@ -105,7 +105,7 @@ def test_a_bad_band_table_is_named_by_line(client, site_admin):
         "/admin/rule-preview", data=_form(formula="bands", bands="100: 1\nmany: 2")
     )
     page = html.unescape(response.get_data(as_text=True))
-    assert "bands: line 2: 'many: 2' is not" in page
+    assert "band table: line 2: 'many: 2' is not" in page
 
 
 def test_band_table_rule_is_saved_and_applied(client, site_admin):

@@ -26,11 +26,6 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 5_000
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-# Chromium asks every site for /favicon.ico and logs the 404 as a console error. That
-# known gap is shown once, by test_login.py::test_the_page_icon_loads, instead of
-# failing every browser test.
-FAVICON = "/favicon.ico"
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -94,9 +89,8 @@ def page(browser, live_server, viewport, request) -> Iterator[Page]:
     page = context.new_page()
 
     def on_console(msg) -> None:
-        where = msg.location.get("url") or ""
-        if msg.type == "error" and not where.endswith(FAVICON):
-            errors.append(f"console.error: {msg.text} ({where})")
+        if msg.type == "error":
+            errors.append(f"console.error: {msg.text} ({msg.location.get('url') or 'inline'})")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
