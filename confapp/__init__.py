@@ -11,8 +11,15 @@ from confapp import config as cfg
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: defaults, then instance/config.py, then CONFAPP_* variables, then `config`."""
-    instance_path = Path(os.environ.get("CONFAPP_INSTANCE_PATH", cfg.DEFAULT_INSTANCE_PATH))
+    """Build the app: defaults, then instance/config.py, then CONFAPP_* variables, then `config`.
+
+    `config` may name INSTANCE_PATH (else CONFAPP_INSTANCE_PATH, else ./instance).
+    """
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("CONFAPP_INSTANCE_PATH")
+        or cfg.DEFAULT_INSTANCE_PATH
+    )
     app = Flask(
         __name__,
         instance_path=str(instance_path),

@@ -40,9 +40,12 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429):
 
         def handler(error, code=code):
+            # Our own abort(..., description=) texts are shown; a library's (Flask-Limiter's
+            # "3 per 1 minute") or werkzeug's generic ones give way to ours.
             description = getattr(error, "description", None)
-            default = type(error).description if hasattr(type(error), "description") else None
-            return render_error(code, description if description != default else None)
+            default = getattr(type(error), "description", None)
+            own = code != 429 and description != default
+            return render_error(code, description if own else None)
 
         app.register_error_handler(code, handler)
 

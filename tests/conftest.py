@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from confapp import create_app
 from confapp.extensions import db as _db
@@ -53,8 +54,8 @@ def database(tmp_path):
 
 def make_app(database: Database, tmp_path, **overrides):
     """An app on the test database, with CSRF and rate limits off unless a test turns them on."""
-    os.environ["CONFAPP_INSTANCE_PATH"] = str(tmp_path / "instance")
     config = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
         "DATABASE_URL": database.url,
         "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
@@ -74,11 +75,25 @@ def app_config():
     return {}
 
 
+class OwnContextClient(FlaskClient):
+    """A client whose every request runs in an app context of its own, as in production.
+
+    The `app` fixture keeps one app context open for the whole test; a request would reuse it,
+    and `g` (Flask-Login's cached user, the loaded conference) would carry over from one
+    request, or one client, to the next. Tests read what a request changed after
+    `db.session.expire_all()` (the `fresh` helper).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def app(database, tmp_path, app_config, monkeypatch):
+def app(database, tmp_path, app_config):
     """The app with all tables created (migrations are tested on their own)."""
-    monkeypatch.setenv("CONFAPP_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_app(database, tmp_path, **app_config)
+    app.test_client_class = OwnContextClient
     with app.app_context():
         _db.create_all()
         yield app

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask.testing import FlaskClient
 
 from confapp.auth import services as users
 from confapp.extensions import db
@@ -42,7 +41,7 @@ def row(*codes) -> dict:
     return dict(zip(ROLES, codes, strict=True))
 
 
-#                 anonymous  secretary  steward  teller  admin  other_admin  site_admin
+# In ROLES order: anonymous, secretary, steward, teller, admin, other_admin, site_admin.
 EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
 ADMIN_PAGE = row(LOGIN, 403, 403, 403, 200, 403, 200)
 SITE_ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 403, 200)
@@ -76,6 +75,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("POST", f"{C}/users"): ADMIN_PAGE,
     ("POST", f"{C}/users/<int:user_id>/invitation"): ADMIN_PAGE,
     ("GET", f"{C}/audit"): ADMIN_PAGE,
+    ("GET", "/admin/audit"): SITE_ADMIN_PAGE,
 }
 
 CELLS = [
@@ -85,25 +85,6 @@ CELLS = [
 ]
 
 MISSING = 999_999  # an id no row has
-
-
-class OwnContextClient(FlaskClient):
-    """A client whose every request runs in an app context of its own, as in production.
-
-    The `app` fixture keeps one app context open for the whole test, and a request reuses it:
-    `g` (Flask-Login's cached user, `g.conference`) would then carry over from one request,
-    or one client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = OwnContextClient
-    return app.test_client()
 
 
 @dataclass

@@ -206,8 +206,8 @@ def _create_user(conference: Conference, form: NewUserForm) -> dict | None:
         audit.record("user.site_admin", user, after={"is_site_admin": True})
     if users.grant_role(user, conference, role, group) is None:
         raise users.UserError(f"{user.email} already has that role")
-    if user.password_hash:
-        return None  # they can already log in; the new role shows on their next page
+    if user.password_hash or not users.may_make_login_link(current_user, user):
+        return None  # they log in as before; the new role shows on their next page
     token = users.issue_invitation(user)
     link = users.invitation_url(token)
     mailed = users.mail_invitation(user, link)
@@ -222,6 +222,8 @@ def reissue_invitation(conference_id: int, user_id: int):
     user = db.session.get(User, user_id)
     if user is None or conference.id not in {gr.conference_id for gr in user.grants}:
         abort(404)
+    if not users.may_make_login_link(current_user, user):
+        abort(403, description="This person also works elsewhere: ask a site administrator.")
     token = users.issue_invitation(user)
     link = users.invitation_url(token)
     mailed = users.mail_invitation(user, link)

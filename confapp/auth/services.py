@@ -83,6 +83,20 @@ def grant_role(
     return grant
 
 
+def may_make_login_link(actor: User, target: User) -> bool:
+    """Whether `actor` may make a login link for `target`: never for someone beyond their reach.
+
+    A link sets the password, so it is as good as the account: a conference's committee may
+    make one only for people whose every role lies in conferences it administers.
+    """
+    if actor.is_site_admin:
+        return True
+    if target.is_site_admin:
+        return False
+    administered = {g.conference_id for g in actor.grants if g.role == Role.ADMIN}
+    return all(g.conference_id in administered for g in target.grants)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -64,10 +64,10 @@ def invitation(token: str):
         abort(404, description="This invitation link has expired or has already been used.")
     form = SetPasswordForm()
     if form.validate_on_submit():
+        logout_user()
+        login_user(user)  # first, so the audit log names the person as the one acting
         services.accept_invitation(user, form.password.data)
         db.session.commit()
-        logout_user()
-        login_user(user)
         flash("Your password is set. Welcome.", "success")
         return redirect(url_for("main.home"))
     return render_template("auth/invitation.html", form=form, user=user)
