@@ -155,14 +155,10 @@ def _pick_conference(ref: str | None) -> Conference:
 
 
 def _group(conference: Conference, name: str) -> Group:
-    group = db.session.execute(
-        db.select(Group).where(
-            Group.conference_id == conference.id, db.func.lower(Group.name) == name.lower()
-        )
-    ).scalar_one_or_none()
-    if group is None:
-        raise click.ClickException(f"No group named {name!r} in {conference.name}.")
-    return group
+    try:
+        return admin.find_group(conference, name)
+    except admin.ConferenceError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _base_url() -> str:

@@ -266,6 +266,19 @@ def find_conference(ref: str) -> Conference:
     raise ConferenceError(f"no conference {ref!r}. Conferences: {listing}")
 
 
+def find_group(conference: Conference, name: str) -> Group:
+    """A conference's group by name, whatever its case; ConferenceError if there is none."""
+    group = db.session.execute(
+        db.select(Group).where(
+            Group.conference_id == conference.id,
+            db.func.lower(Group.name) == name.strip().lower(),
+        )
+    ).scalar_one_or_none()
+    if group is None:
+        raise ConferenceError(f"group: no group named {name.strip()!r} in {conference.name}")
+    return group
+
+
 # ---- the group list ------------------------------------------------------------------------
 
 SORT_KEYS = {

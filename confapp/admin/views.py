@@ -190,14 +190,10 @@ def _create_user(conference: Conference, form: NewUserForm) -> dict | None:
     role = Role(form.role.data)
     group = None
     if role == Role.SECRETARY:
-        name = (form.group.data or "").strip()
-        group = db.session.execute(
-            db.select(Group).where(
-                Group.conference_id == conference.id, db.func.lower(Group.name) == name.lower()
-            )
-        ).scalar_one_or_none()
-        if group is None:
-            raise users.UserError(f"group: no group named {name!r} in {conference.name}")
+        try:
+            group = services.find_group(conference, form.group.data or "")
+        except services.ConferenceError as exc:
+            raise users.UserError(str(exc)) from exc
     elif (form.group.data or "").strip():
         raise users.UserError("group: only a secretary is given a group")
     user, created = users.get_or_create_user(form.email.data, form.name.data or "")

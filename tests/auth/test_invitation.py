@@ -268,3 +268,42 @@ def test_no_link_for_someone_who_also_works_in_another_conference(client, confer
     refused = client.post(f"/admin/conferences/{conference.id}/users/{steward.id}/invitation")
     assert refused.status_code == 403
     assert stored_user("door@example.org").invitation_hash is None
+
+
+class FakeSMTP:
+    """Stands in for an SMTP server: keeps what would have been sent."""
+
+    sent: list = []
+
+    def __init__(self, host, port, timeout):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, username, password):
+        pass
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
+
+
+def test_with_smtp_configured_the_link_is_also_mailed(
+    app, client, conference, admin, leeds, monkeypatch
+):
+    monkeypatch.setattr("confapp.auth.services.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
+    FakeSMTP.sent.clear()
+
+    response = invite(client, conference, group="Leeds")
+
+    assert "has also been e-mailed" in text(response)
+    (message,) = FakeSMTP.sent
+    assert message["To"] == "new.secretary@example.org"
+    assert shown_link(response) in message.get_content()
