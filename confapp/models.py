@@ -153,6 +153,8 @@ class Group(db.Model):
     young_members: Mapped[int] = mapped_column(default=0)
     membership_as_at: Mapped[date | None]
     in_good_standing: Mapped[bool] = mapped_column(default=True)
+    # Bumped by every change to the delegation: the UPDATE is the lock that serialises them.
+    registration_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -249,3 +251,154 @@ class AuditEntry(db.Model):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
+
+
+class PassType(enum.StrEnum):
+    """What a badge lets its holder do; only delegates (and seated alternates) vote."""
+
+    DELEGATE = "delegate"
+    ALTERNATE = "alternate"
+    VISITOR = "visitor"
+    OBSERVER = "observer"
+    PRESS = "press"
+    STAFF = "staff"
+
+
+class Status(enum.StrEnum):
+    """Where a registration stands."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    REPLACED = "replaced"
+
+
+# Registrations that hold a seat (or an alternate's place) and block a second registration.
+ACTIVE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
+VOTING_PASSES = (PassType.DELEGATE, PassType.ALTERNATE)
+BASE_SEAT = "base"
+
+_ACTIVE_SQL = (
+    "status IN ('draft', 'submitted', 'approved') AND pass_type IN ('delegate', 'alternate')"
+)
+
+
+class Delegate(db.Model):
+    """A person registered by a group: delegate, alternate, or a non-voting pass."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"), index=True)
+    pass_type: Mapped[str] = mapped_column(sa.String(20), default=PassType.DELEGATE.value)
+    seat: Mapped[str | None] = mapped_column(sa.String(100))  # "base" or a reserved seat's label
+    alternate_rank: Mapped[int | None]
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Equality facts: asked only when the rule uses them, shown only to the secretary and admins.
+    is_woman: Mapped[bool | None]
+    is_young: Mapped[bool | None]
+    is_low_paid: Mapped[bool | None]
+    elected_on: Mapped[date | None]
+    elected_at: Mapped[str] = mapped_column(sa.String(200), default="")  # the meeting's kind
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.DRAFT.value, index=True)
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # An alternate seated on the day in place of an absent delegate.
+    seated_for_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    seated_for: Mapped[Delegate | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "pass_type IN ('delegate', 'alternate', 'visitor', 'observer', 'press', 'staff')",
+            name="known_pass_type",
+        ),
+        sa.CheckConstraint(
+            "status IN ('draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'replaced')",
+            name="known_status",
+        ),
+        sa.CheckConstraint(
+            "(pass_type = 'delegate') = (seat IS NOT NULL)", name="seat_for_delegates"
+        ),
+        sa.CheckConstraint(
+            "(pass_type = 'alternate') = (alternate_rank IS NOT NULL)", name="rank_for_alternates"
+        ),
+        # One person, one voting registration per conference (the database has the last word).
+        sa.Index(
+            "uq_delegate_person",
+            "conference_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text(_ACTIVE_SQL),
+            postgresql_where=sa.text(_ACTIVE_SQL),
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """Whether this registration holds its place."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def seat_label(self) -> str:
+        """How the seat is named to people."""
+        if self.pass_type == PassType.DELEGATE:
+            return "delegate" if self.seat == BASE_SEAT else self.seat
+        if self.pass_type == PassType.ALTERNATE:
+            return f"alternate {self.alternate_rank}"
+        return self.pass_type
+
+
+class Substitution(db.Model):
+    """A request to replace a delegate after the deadline, and the committee's decision."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"), index=True)
+    outgoing_id: Mapped[int] = mapped_column(sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    # The incoming person: an alternate of the group, or a new registration made for the request.
+    incoming_id: Mapped[int] = mapped_column(sa.ForeignKey("delegate.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+    group: Mapped[Group] = relationship()
+    outgoing: Mapped[Delegate] = relationship(foreign_keys=[outgoing_id])
+    incoming: Mapped[Delegate] = relationship(foreign_keys=[incoming_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected')", name="known_substitution_status"
+        ),
+        # At most one open request per outgoing delegate.
+        sa.Index(
+            "uq_substitution_open",
+            "outgoing_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )

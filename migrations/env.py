@@ -89,10 +89,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; with foreign keys on, dropping the old table would
+            # cascade-delete the rows that point at it. The pragma only works outside a
+            # transaction, so end the one the connection has begun.
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # so that alembic begins (and commits) its own transaction
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if connection.dialect.name == "sqlite":
+            # The connection goes back to the pool: the app relies on foreign keys being on.
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -87,3 +87,64 @@ def test_the_one_grant_index_refuses_a_second_admin_grant(database, tmp_path):
         else:
             raise AssertionError("a second identical admin grant was stored")
         db.engine.dispose()
+
+
+def test_upgrading_keeps_the_data_of_the_first_release(database, tmp_path):
+    """Groups and role grants made under the first schema survive every later migration."""
+    app = make_app(database, tmp_path)
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO conference (id, slug, name, venue, timezone, starts_on, ends_on, "
+                    "registration_deadline, entitlement_rule, card_vote_rule, quorum_percent, "
+                    "created_at) VALUES (1, 'c', 'C', '', 'UTC', '2027-01-01', '2027-01-02', "
+                    "'2027-01-01', '{}', '{}', 50, '2027-01-01')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO section (id, conference_id, name, position) "
+                    "VALUES (1, 1, 'Local groups', 0)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    'INSERT INTO "group" (id, conference_id, section_id, name, region, members, '
+                    "women_members, young_members, in_good_standing, created_at, updated_at) "
+                    "VALUES (1, 1, 1, 'Leeds', 'North', 100, 50, 10, true, '2027-01-01', "
+                    "'2027-01-01')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    'INSERT INTO "user" (id, email, name, is_site_admin, is_active, created_at) '
+                    "VALUES (1, 's@example.org', '', false, true, '2027-01-01')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO role_grant (user_id, conference_id, role, group_id, created_at) "
+                    "VALUES (1, 1, 'secretary', 1, '2027-01-01')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text('SELECT name FROM "group"')).scalar() == "Leeds"
+            assert connection.execute(sa.text("SELECT count(*) FROM role_grant")).scalar() == 1
+        assert _differences() == []
+        db.engine.dispose()
+
+
+def test_connections_keep_foreign_keys_on_after_migrating(tmp_path):
+    """Migrations switch SQLite's foreign keys off for a while; the pool must not keep that."""
+    from types import SimpleNamespace
+
+    sqlite = SimpleNamespace(url=f"sqlite:///{tmp_path / 'fk.sqlite'}", engine_options={})
+    app = make_app(sqlite, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

@@ -1,0 +1,1 @@
+"""Secretaries register their groups' delegates; the committee reviews them."""
