@@ -54,10 +54,12 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp import errors, main
     from confapp.admin.views import bp as admin_bp
     from confapp.auth.views import bp as auth_bp
+    from confapp.registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(registration_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

@@ -30,6 +30,21 @@ def _conference_timezone() -> str:
     return conference.timezone if conference is not None else "UTC"
 
 
+def time_left(value: datetime) -> str:
+    """'12 days 4 hours', '3 hours 20 minutes', 'less than a minute' until a UTC time."""
+    seconds = int((value - datetime.now(UTC).replace(tzinfo=None)).total_seconds())
+    if seconds <= 0:
+        return "no time"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{plural(days, 'day')} {plural(hours, 'hour')}"
+    if hours:
+        return f"{plural(hours, 'hour')} {plural(minutes, 'minute')}"
+    return plural(minutes, "minute") if minutes else "less than a minute"
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """'1 delegate', '3 delegates'."""
     word = singular if count == 1 else (many or singular + "s")
@@ -42,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["thousands"] = thousands
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["time_left"] = time_left
 
     @app.context_processor
     def navigation():

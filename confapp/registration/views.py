@@ -1,0 +1,233 @@
+"""The group secretary's pages: the delegation, registering, submitting, substituting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from confapp.extensions import db
+from confapp.models import BASE_SEAT, Delegate, Group, PassType, Role, Status, Substitution
+from confapp.registration import rules, services
+from confapp.registration.forms import MEETING_KINDS, PersonForm, SubstitutionForm, WithdrawForm
+from confapp.registration.services import PersonDetails, RegistrationError
+
+bp = Blueprint("registration", __name__)
+
+NEW_PERSON = "new"
+
+
+def group_or_404(group_id: int) -> Group:
+    """The group if the user is its secretary or on the committee; else 404, so ids do not leak."""
+    group = db.session.get(Group, group_id)
+    if group is None:
+        abort(404)
+    allowed = group.id in current_user.secretary_group_ids(
+        group.conference_id
+    ) or Role.ADMIN in current_user.roles_in(group.conference_id)
+    if not allowed:
+        abort(404)
+    g.conference = group.conference
+    return group
+
+
+def delegate_or_404(group: Group, delegate_id: int) -> Delegate:
+    """A registration of this group, or 404."""
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.group_id != group.id:
+        abort(404)
+    return delegate
+
+
+def _seat_choices(group: Group) -> list[tuple[str, str]]:
+    available = rules.seats_available(group.entitlement)
+    return [(seat, "Delegate" if seat == BASE_SEAT else seat.capitalize()) for seat in available]
+
+
+def _person_form(group: Group, pass_type: str, form_class=PersonForm, **kwargs):
+    form = form_class(**kwargs)
+    seats = _seat_choices(group) if pass_type == PassType.DELEGATE else None
+    form.keep_only(rules.facts_asked(group.conference.rule), seats)
+    return form
+
+
+def _details(form, pass_type: str) -> PersonDetails:
+    return PersonDetails(
+        name=form.name.data or "",
+        email=form.email.data or "",
+        phone=(form.phone.data or "").strip(),
+        pass_type=pass_type,
+        seat=form.seat.data if "seat" in form else None,
+        is_woman=form.is_woman.data if "is_woman" in form else None,
+        is_young=form.is_young.data if "is_young" in form else None,
+        is_low_paid=form.is_low_paid.data if "is_low_paid" in form else None,
+        elected_on=form.elected_on.data,
+        elected_at=(form.elected_at.data or "").strip(),
+    )
+
+
+@bp.route("/groups/<int:group_id>")
+@login_required
+def delegation(group_id: int):
+    """The group's entitlement, deadline and delegation as it stands."""
+    group = group_or_404(group_id)
+    people = services.delegation(group)
+    holding = services.holding_places(group)
+    used = rules.seat_counts([services.as_person(d) for d in holding])
+    alternates = sum(1 for d in holding if d.pass_type == PassType.ALTERNATE)
+    substitutions = (
+        db.session.execute(
+            db.select(Substitution)
+            .where(Substitution.group_id == group.id)
+            .order_by(Substitution.requested_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "registration/delegation.html",
+        group=group,
+        people=people,
+        seats=rules.seats_available(group.entitlement),
+        used=used,
+        alternates=alternates,
+        sentence=rules.entitlement_sentence(group.members, group.entitlement),
+        problems=services.equality_problems(group),
+        drafts=sum(1 for d in people if d.status == Status.DRAFT),
+        facts=rules.facts_asked(group.conference.rule),
+        substitutions=substitutions,
+        pending_ids={s.incoming_id for s in substitutions if s.status == "pending"},
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.route("/groups/<int:group_id>/people/new/<pass_type>", methods=["GET", "POST"])
+@login_required
+def register(group_id: int, pass_type: str):
+    """Add a delegate, alternate, visitor or observer."""
+    group = group_or_404(group_id)
+    if pass_type not in {p.value for p in PassType} - {PassType.PRESS, PassType.STAFF}:
+        abort(404)
+    form = _person_form(group, pass_type)
+    if request.method == "GET" and "seat" in form and request.args.get("seat"):
+        form.seat.data = request.args["seat"]
+    if form.validate_on_submit():
+        try:
+            person = services.register(group, _details(form, pass_type), current_user)
+        except RegistrationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(
+                f"{person.name} added as {person.seat_label} (draft: submit when ready).", "success"
+            )
+            return redirect(url_for("registration.delegation", group_id=group.id))
+    return render_template(
+        "registration/person_form.html",
+        form=form,
+        group=group,
+        pass_type=pass_type,
+        person=None,
+        meeting_kinds=MEETING_KINDS,
+    )
+
+
+@bp.route("/groups/<int:group_id>/people/<int:delegate_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(group_id: int, delegate_id: int):
+    """Correct a draft or rejected registration."""
+    group = group_or_404(group_id)
+    person = delegate_or_404(group, delegate_id)
+    form = _person_form(group, person.pass_type, obj=person)
+    if form.validate_on_submit():
+        try:
+            services.update(person, _details(form, person.pass_type), current_user)
+        except RegistrationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(f"{person.name} saved (draft: submit when ready).", "success")
+            return redirect(url_for("registration.delegation", group_id=group.id))
+    return render_template(
+        "registration/person_form.html",
+        form=form,
+        group=group,
+        pass_type=person.pass_type,
+        person=person,
+        meeting_kinds=MEETING_KINDS,
+    )
+
+
+@bp.route("/groups/<int:group_id>/people/<int:delegate_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(group_id: int, delegate_id: int):
+    """Take a person off the delegation."""
+    group = group_or_404(group_id)
+    person = delegate_or_404(group, delegate_id)
+    form = WithdrawForm()
+    try:
+        services.withdraw(person, current_user, form.reason.data or "")
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"{person.name} withdrawn.", "success")
+    return redirect(url_for("registration.delegation", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/submit", methods=["POST"])
+@login_required
+def submit(group_id: int):
+    """Send the drafts to the credentials committee."""
+    group = group_or_404(group_id)
+    try:
+        sent = services.submit(group, current_user)
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash(f"Not submitted: {exc}", "error")
+    else:
+        flash(f"Submitted {len(sent)} to the credentials committee.", "success")
+    return redirect(url_for("registration.delegation", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/people/<int:delegate_id>/substitute", methods=["GET", "POST"])
+@login_required
+def substitute(group_id: int, delegate_id: int):
+    """Ask the committee to replace a delegate with an alternate or a new person."""
+    group = group_or_404(group_id)
+    outgoing = delegate_or_404(group, delegate_id)
+    form = _person_form(group, PassType.DELEGATE, form_class=SubstitutionForm)
+    del form.seat  # the incoming person takes the outgoing delegate's seat
+    alternates = [
+        d
+        for d in services.holding_places(group)
+        if d.pass_type == PassType.ALTERNATE and d.status != Status.DRAFT
+    ]
+    form.incoming.choices = [
+        (str(a.id), f"{a.name} (alternate {a.alternate_rank})") for a in alternates
+    ]
+    form.incoming.choices.append((NEW_PERSON, "Someone new"))
+    if form.validate_on_submit():
+        alternate = details = None
+        if form.incoming.data == NEW_PERSON:
+            details = _details(form, PassType.DELEGATE)
+        else:
+            alternate = next((a for a in alternates if str(a.id) == form.incoming.data), None)
+        try:
+            if details is not None and not (details.name and details.email):
+                raise RegistrationError("Enter the new person's name and e-mail.")
+            services.request_substitution(
+                outgoing, current_user, form.reason.data, alternate=alternate, details=details
+            )
+        except RegistrationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash("Substitution requested: the credentials committee will decide.", "success")
+            return redirect(url_for("registration.delegation", group_id=group.id))
+    return render_template(
+        "registration/substitute.html",
+        form=form,
+        group=group,
+        outgoing=outgoing,
+        meeting_kinds=MEETING_KINDS,
+    )
