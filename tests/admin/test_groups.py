@@ -34,7 +34,7 @@ def page(client, conference, groups, login):
 
 def _names(page: str) -> list[str]:
     body = page.split("<tbody>")[1].split("</tbody>")[0]
-    return re.findall(r"<tr>\s*<td>([^<]+)</td>", body)
+    return re.findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a></td>", body)
 
 
 def _foot(page: str) -> list[str]:
@@ -44,10 +44,10 @@ def _foot(page: str) -> list[str]:
 
 def test_each_group_shows_its_delegates_and_card_vote(page):
     text = page()
-    row = text.split("<td>Leeds</td>")[1].split("</tr>")[0]
+    row = text.split(">Leeds</a></td>")[1].split("</tr>")[0]
     assert "1,000" in row
     assert "3 + 1" in row  # 3 base delegates, 1 women's seat
-    assert "not in good standing" in text.split("<td>Hull</td>")[1].split("</tr>")[0]
+    assert "not in good standing" in text.split(">Hull</a></td>")[1].split("</tr>")[0]
 
 
 def test_totals_at_the_foot(page):
