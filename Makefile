@@ -7,7 +7,7 @@ PORT ?= 5000
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format chromium clean
+.PHONY: run test lint format system-tools clean
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,14 +27,21 @@ run: $(RUN_STAMP)
 	@echo
 	CONFAPP_SECURE_COOKIES=0 $(BIN)/flask --app confapp run --host $(HOST) --port $(PORT)
 
-## test: install the test tools and Chromium if missing, run the whole suite
-test: $(TEST_STAMP) chromium
+## test: install the test tools (Chromium, poppler) if missing, run the whole suite
+test: $(TEST_STAMP) system-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || command -v /usr/bin/chromium >/dev/null 2>&1 || \
-		(echo "Installing Debian's chromium for the browser tests ..." && \
-		 apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+# Debian packages the tests drive: Chromium (browser tests), poppler (reads PDFs back),
+# and the Pango that WeasyPrint renders with. Installed only where missing.
+SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils
+system-tools:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing ..."; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
