@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
 
     from confapp import errors, main
+    from confapp.admin import delegate_csv, report, review  # noqa: F401  (their routes)
     from confapp.admin.views import bp as admin_bp
     from confapp.auth.views import bp as auth_bp
     from confapp.registration.views import bp as registration_bp

@@ -103,20 +103,27 @@ def equality_problems(group: Group) -> list[str]:
 
 
 def lock_group(group: Group) -> None:
-    """Serialise changes to one group's delegation across workers and hosts.
+    """Serialise changes to one group's delegation across workers and hosts."""
+    lock_groups([group])
 
-    The UPDATE takes the row lock on PostgreSQL; on SQLite it takes the database's write
-    lock. On SQLite the open read transaction is ended first, so the write starts a fresh
-    snapshot and waits its turn (busy timeout) instead of failing on a stale one.
+
+def lock_groups(groups: list[Group]) -> None:
+    """Serialise changes to these groups' delegations across workers and hosts.
+
+    The UPDATE takes the row locks on PostgreSQL (in id order, so two callers cannot
+    deadlock); on SQLite it takes the database's write lock. On SQLite the open read
+    transaction is ended first, so the write starts a fresh snapshot and waits its turn
+    (busy timeout) instead of failing on a stale one.
     """
     if is_sqlite():
         db.session.commit()
-    db.session.execute(
-        sa.update(Group)
-        .where(Group.id == group.id)
-        .values(registration_version=Group.registration_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    for group_id in sorted({g.id for g in groups}):
+        db.session.execute(
+            sa.update(Group)
+            .where(Group.id == group_id)
+            .values(registration_version=Group.registration_version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _check_open(group: Group, actor: User) -> None:

@@ -1,0 +1,1037 @@
+"""Delegates as CSV: the committee's export, and its all-or-nothing import.
+
+The export writes the conference's registrations, filtered as the committee's delegate list
+is (`filtered_delegates_query`, shared with that page). The import reads a file of people
+to register, checks every row against the registration rules (seats within the entitlement,
+reserved seats for those who qualify, the alternates limit, one voting place per person)
+and either registers them all in one transaction or changes nothing and lists every
+problem by line and column, as the groups import does.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NoReturn
+
+import sqlalchemy as sa
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+from confapp import audit
+from confapp import entitlement as ent
+from confapp.admin.group_csv import ImportRejected, Problem
+from confapp.admin.views import bp
+from confapp.auth.access import requires
+from confapp.auth.services import UserError, normalise_email
+from confapp.extensions import db
+from confapp.models import (
+    ACTIVE_STATUSES,
+    BASE_SEAT,
+    VOTING_PASSES,
+    Conference,
+    Delegate,
+    Group,
+    PassType,
+    Role,
+    Section,
+    Status,
+    User,
+    utcnow,
+)
+from confapp.registration import rules
+from confapp.registration import services as registration
+
+# ---- export --------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "group",
+    "section",
+    "region",
+    "pass_type",
+    "seat",
+    "alternate_rank",
+    "name",
+    "email",
+    "phone",
+    "is_woman",
+    "is_young",
+    "is_low_paid",
+    "elected_on",
+    "elected_at",
+    "status",
+    "status_reason",
+    "submitted_at",
+    "decided_at",
+)
+# Filters the delegate list and the export read from the query string.
+FILTERS = ("group", "region", "section", "status", "pass_type", "q")
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list: the four
+# the formula bar knows, plus tab and carriage return, which some programs strip first).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ID = re.compile(r"[0-9]{1,18}")  # an id a database integer can hold; longer names nothing
+
+
+def filtered_delegates_query(conference: Conference, args: Mapping[str, str]) -> sa.Select:
+    """The conference's registrations matching `args`, group and section loaded, in list order.
+
+    `args` is `request.args` or any mapping with the keys in FILTERS: `group` (group id),
+    `region`, `section` (section id), `status`, `pass_type`, `q` (name or e-mail contains,
+    case-insensitive). A blank or absent value does not filter. A value that names nothing
+    (an id that is not a number, an unknown status) matches nothing: a filtered list that
+    silently showed everyone would be read as the filtered one. Groups and sections come in
+    the same query (contains_eager), so reading `delegate.group.section.name` costs nothing.
+    Ordered by group name, pass type (delegates first), alternate rank, name.
+    """
+    query = (
+        sa.select(Delegate)
+        .join(Delegate.group)
+        .join(Group.section)
+        .where(Delegate.conference_id == conference.id)
+        .options(sa.orm.contains_eager(Delegate.group).contains_eager(Group.section))
+    )
+    value = {key: str(args.get(key) or "").strip() for key in FILTERS}
+    if value["group"]:
+        query = query.where(_id_matches(Group.id, value["group"]))
+    if value["section"]:
+        query = query.where(_id_matches(Section.id, value["section"]))
+    if value["region"]:
+        region = " ".join(value["region"].split())
+        # Exact first (what a drop-down sends); lower() for a typed one (ASCII-only on SQLite).
+        query = query.where(
+            sa.or_(Group.region == region, sa.func.lower(Group.region) == region.lower())
+        )
+    if value["status"]:
+        query = query.where(_choice_matches(Delegate.status, value["status"], Status))
+    if value["pass_type"]:
+        query = query.where(_choice_matches(Delegate.pass_type, value["pass_type"], PassType))
+    if value["q"]:
+        words = value["q"].lower()
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Delegate.name).contains(words, autoescape=True),
+                sa.func.lower(Delegate.email).contains(words, autoescape=True),
+            )
+        )
+    pass_order = sa.case(
+        {p.value: i for i, p in enumerate(PassType)}, value=Delegate.pass_type, else_=99
+    )
+    return query.order_by(
+        sa.func.lower(Group.name),
+        Group.id,
+        pass_order,
+        Delegate.alternate_rank,
+        sa.func.lower(Delegate.name),
+        Delegate.id,
+    )
+
+
+def _id_matches(column, value: str):
+    return column == int(value) if _ID.fullmatch(value) else sa.false()
+
+
+def _choice_matches(column, value: str, choices: type[Status] | type[PassType]):
+    value = value.lower()
+    return column == value if value in {c.value for c in choices} else sa.false()
+
+
+def delegates_csv(delegates: Iterable[Delegate]) -> str:
+    """The registrations as CSV text with the EXPORT_COLUMNS header, formula-safe.
+
+    Starts with a byte order mark so that Excel reads it as UTF-8 (Ynys Môn, not Ynys MÃ´n);
+    the import skips it. Booleans are yes/no (blank: not asked); times are UTC, ISO 8601.
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for delegate in delegates:
+        writer.writerow([_safe_cell(value) for value in _export_row(delegate)])
+    return out.getvalue()
+
+
+def _export_row(d: Delegate) -> list[str]:
+    return [
+        d.group.name,
+        d.group.section.name,
+        d.group.region,
+        d.pass_type,
+        d.seat or "",
+        "" if d.alternate_rank is None else str(d.alternate_rank),
+        d.name,
+        d.email,
+        d.phone,
+        _yes_no(d.is_woman),
+        _yes_no(d.is_young),
+        _yes_no(d.is_low_paid),
+        d.elected_on.isoformat() if d.elected_on else "",
+        d.elected_at,
+        d.status,
+        d.status_reason,
+        _utc(d.submitted_at),
+        _utc(d.decided_at),
+    ]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _utc(value: datetime | None) -> str:
+    return "" if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def _safe_cell(value: str) -> str:
+    """Defuse a cell a spreadsheet would run as a formula (e.g. =HYPERLINK(...) in a name)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+# ---- import: reading the file --------------------------------------------------------------
+
+COLUMNS = (
+    "group",
+    "pass_type",
+    "name",
+    "email",
+    "phone",
+    "seat",
+    "is_woman",
+    "is_young",
+    "is_low_paid",
+    "elected_on",
+    "elected_at",
+    "status",
+)
+REQUIRED = frozenset({"group", "name", "email"})
+# The export's other columns: read past, so an exported file can be uploaded as it is.
+# alternate_rank among them: imported alternates are ranked after the group's own, in file order.
+EXPORT_ONLY = frozenset(EXPORT_COLUMNS) - frozenset(COLUMNS)
+IMPORT_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
+DEFAULT_STATUS = Status.SUBMITTED
+
+MAX_PROBLEMS = 200
+_LENGTHS = {"name": 200, "phone": 40, "elected_at": 200}  # the columns' sizes in the table
+_TRUE = frozenset({"yes", "true", "1", "y"})
+_FALSE = frozenset({"no", "false", "0", "n"})
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SHOWN_CHARS = 40
+
+_Add = Callable[[str | None, str], None]
+
+
+@dataclass
+class DelegateRow:
+    """One person from the file, as read; `bad` names the columns that had a problem."""
+
+    line: int
+    group: str
+    pass_type: str
+    name: str
+    email: str
+    phone: str = ""
+    seat: str | None = BASE_SEAT  # "base" or a reserved seat's label; None for other passes
+    is_woman: bool | None = None
+    is_young: bool | None = None
+    is_low_paid: bool | None = None
+    elected_on: date | None = None
+    elected_at: str = ""
+    status: str = DEFAULT_STATUS.value
+    bad: set[str] = field(default_factory=set)
+
+    def ok(self, *columns: str) -> bool:
+        """Whether these columns were read without a problem."""
+        return not self.bad.intersection(columns)
+
+    @property
+    def is_voting(self) -> bool:
+        """A delegate or alternate: holds a place within the group's entitlement."""
+        return self.pass_type in VOTING_PASSES
+
+    @property
+    def person(self) -> rules.Person:
+        """What the registration rules read of this row."""
+        seat = self.seat if self.pass_type == PassType.DELEGATE else None
+        return rules.Person(self.name, seat, self.is_woman, self.is_young, self.is_low_paid)
+
+
+def parse_delegates_csv(
+    data: bytes, *, seats: Iterable[str] = (), max_problems: int = MAX_PROBLEMS
+) -> list[DelegateRow]:
+    """Read and check a delegates CSV without the database; ImportRejected lists every problem.
+
+    `seats` are the labels of the conference's reserved seats (besides 'base').
+    """
+    problems: list[Problem] = []
+    rows = _read_rows(data, list(seats), problems)
+    if problems:
+        raise ImportRejected(_capped(_sorted(problems), max_problems))
+    return rows
+
+
+def _read_rows(data: bytes, seats: list[str], problems: list[Problem]) -> list[DelegateRow]:
+    """Every readable row, problems and all, so the database checks can still look at them."""
+    text = _decode(data, problems)
+    if text is None:
+        return []
+    records = _records(text)
+    header = next((r for r in records if r.fields is None or not _is_blank(r.fields)), None)
+    if header is None:
+        problems.append(Problem(None, None, "the file is empty"))
+        return []
+    if header.fields is None:
+        problems.append(Problem(header.start, None, f"the header cannot be read: {header.error}"))
+        return []
+    delimiter = _wrong_delimiter(header.fields)
+    if delimiter is not None:
+        problems.append(Problem(None, None, f"columns are separated by {delimiter}, expected ','"))
+        return []
+    layout = _read_header(header, problems)
+    if layout is None:
+        return []
+
+    known_seats = {BASE_SEAT: BASE_SEAT}
+    for label in seats:
+        known_seats.setdefault(_key(label), label)
+    rows: list[DelegateRow] = []
+    seen_emails: dict[str, int] = {}
+    data_records = 0
+    for record in records:
+        if record.fields is None:
+            data_records += 1
+            problems.append(Problem(record.start, None, record.error or "cannot be read"))
+            continue
+        if _is_blank(record.fields):
+            continue
+        data_records += 1
+        row = _read_row(record, layout, known_seats, seen_emails, problems)
+        if row is not None:
+            rows.append(row)
+    if data_records == 0:
+        problems.append(Problem(None, None, "no registrations in the file"))
+    return rows
+
+
+def _read_row(
+    record: _Record,
+    layout: _Layout,
+    known_seats: dict[str, str],
+    seen_emails: dict[str, int],
+    problems: list[Problem],
+) -> DelegateRow | None:
+    assert record.fields is not None
+    line, fields = record.start, record.fields
+    if len(fields) != layout.width:
+        message = f"has {len(fields)} values but the header has {layout.width} columns"
+        if len(fields) > layout.width:
+            message += "; a value containing a comma must be in double quotes"
+        if record.end > record.start:
+            message += f" (this row runs to line {record.end}; is a closing '\"' missing?)"
+        problems.append(Problem(line, None, message))
+        return None
+
+    bad: set[str] = set()
+
+    def add(column: str | None, message: str) -> None:
+        problems.append(Problem(line, column, message))
+        if column:
+            bad.add(column)
+
+    def cell(column: str) -> str:
+        position = layout.index.get(column)
+        return "" if position is None else _unescape(fields[position].strip())
+
+    group = _normalise(cell("group"))
+    if "group" in layout.index and not group:
+        add("group", "must not be empty; give the group's name as on the group list")
+
+    pass_type = cell("pass_type").lower() or PassType.DELEGATE.value
+    if pass_type not in {p.value for p in PassType}:
+        add(
+            "pass_type",
+            f"unknown pass type {_show(cell('pass_type'))}; pass types are: "
+            + ", ".join(p.value for p in PassType),
+        )
+
+    name = _normalise(cell("name"))
+    if "name" in layout.index and not name:
+        add("name", "must not be empty")
+
+    email = _check_email(cell("email"), layout, seen_emails, line, add)
+    seat = None
+    if "pass_type" not in bad:  # else whether a seat belongs is unknown: one problem, not two
+        seat = _check_seat(cell("seat"), pass_type, known_seats, add)
+    flags = {column: _check_yes_no(cell(column), column, add) for column in _BOOLEANS}
+    elected_on = _check_date(cell("elected_on"), add)
+
+    status = cell("status").lower() or DEFAULT_STATUS.value
+    if status not in {s.value for s in IMPORT_STATUSES}:
+        add(
+            "status",
+            f"must be draft, submitted or approved (blank: {DEFAULT_STATUS.value}), "
+            f"got {_show(cell('status'))}",
+        )
+
+    values = {"name": name, "phone": cell("phone"), "elected_at": _normalise(cell("elected_at"))}
+    for column, limit in _LENGTHS.items():
+        if len(values[column]) > limit:
+            add(column, f"must be at most {limit} characters, got {len(values[column])}")
+
+    for position in layout.unnamed:
+        if fields[position].strip():
+            add(
+                None,
+                f"value {_show(fields[position].strip())} in column {position + 1}, "
+                "which has no name in the header",
+            )
+    for column in REQUIRED - layout.index.keys():
+        bad.add(column)  # the missing column was reported once, on the header
+
+    return DelegateRow(
+        line=line,
+        group=group,
+        pass_type=pass_type,
+        name=name,
+        email=email or "",
+        phone=values["phone"],
+        seat=seat,
+        elected_on=elected_on,
+        elected_at=values["elected_at"],
+        status=status,
+        bad=bad,
+        **flags,
+    )
+
+
+_BOOLEANS = ("is_woman", "is_young", "is_low_paid")
+
+
+def _check_email(
+    raw: str, layout: _Layout, seen: dict[str, int], line: int, add: _Add
+) -> str | None:
+    if "email" not in layout.index:
+        return None
+    if not raw:
+        add("email", "must not be empty")
+        return None
+    try:
+        email = normalise_email(raw)  # the form registration stores, so duplicates are found
+    except UserError as exc:
+        add("email", str(exc))
+        return None
+    if email in seen:
+        add("email", f"{email} is already on line {seen[email]}: one person, one registration")
+        return None
+    seen[email] = line
+    return email
+
+
+def _check_seat(raw: str, pass_type: str, known: dict[str, str], add: _Add) -> str | None:
+    if pass_type != PassType.DELEGATE:
+        if raw:
+            add("seat", f"only delegates take a seat; leave it empty for pass type '{pass_type}'")
+        return None
+    if not raw:
+        return BASE_SEAT
+    seat = known.get(_key(raw))
+    if seat is None:
+        listing = ", ".join(f"'{label}'" for label in known.values())
+        add("seat", f"unknown seat {_show(raw)}; this conference's seats are: {listing}")
+    return seat
+
+
+def _check_yes_no(raw: str, column: str, add: _Add) -> bool | None:
+    value = raw.lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    add(column, f"must be yes or no (or true/false, 1/0), or empty; got {_show(raw)}")
+    return None
+
+
+def _check_date(raw: str, add: _Add) -> date | None:
+    if not raw:
+        return None
+    if not _ISO_DATE.fullmatch(raw):
+        add("elected_on", f"must be a date written like 2027-01-20, got {_show(raw)}")
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        add("elected_on", f"{_show(raw)} is not a date in the calendar")
+        return None
+
+
+def _unescape(value: str) -> str:
+    """Undo the export's formula guard, so an exported file imports the values it came from."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def _key(text: str) -> str:
+    return _normalise(text).casefold()
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    # Whole-file problems first, then by line; within a line, in the order found.
+    return sorted(problems, key=lambda p: -1 if p.line is None else p.line)
+
+
+# ---- import: CSV reading, as the groups import does it ---------------------------------------
+# Equivalents of group_csv's private helpers (_decode, _records, _wrong_delimiter, _is_blank,
+# _capped, _show, _normalise), which could be made public there and shared.
+
+
+@dataclass(frozen=True)
+class _Record:
+    start: int  # physical line where the record begins
+    end: int  # physical line where it ends (differs with quoted newlines)
+    fields: list[str] | None  # None when the csv module could not read it
+    error: str | None
+
+
+class _LineCounter:
+    """Physical lines for csv.reader, counted, so a record's first line is known."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.count = 0
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
+def _records(text: str) -> Iterator[_Record]:
+    lines = _LineCounter(text)
+    reader = csv.reader(lines, strict=True)  # a stray quote is reported, not silently mangled
+    while True:
+        start = lines.count + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield _Record(start, lines.count, None, _explain_csv_error(exc))
+            continue
+        yield _Record(start, lines.count, fields, None)
+
+
+def _explain_csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "a quoted value starting on this line is never closed (missing closing '\"')"
+    if "expected after" in text:
+        return (
+            "a '\"' in the middle of a value; put the whole value in double quotes and "
+            'double any quote inside it, e.g. "Ann ""Nan"" Jones"'
+        )
+    if "field larger than field limit" in text:
+        return "a value is far too long; a quoted value may not be closed"
+    return f"the line cannot be read as CSV ({text})"
+
+
+def _decode(data: bytes, problems: list[Problem]) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+                f"{exc.start}, on line {line}); save it as 'CSV UTF-8'",
+            )
+        )
+        return None
+    return text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" byte order mark
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return all(not f.strip() for f in fields)
+
+
+def _wrong_delimiter(header: list[str]) -> str | None:
+    if len(header) != 1:
+        return None
+    semicolons, tabs = header[0].count(";"), header[0].count("\t")
+    if semicolons == 0 and tabs == 0:
+        return None
+    return "';'" if semicolons >= tabs else "tabs"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: int
+    index: dict[str, int]  # column read -> position of its first occurrence
+    unnamed: tuple[int, ...]  # positions with an empty header cell
+
+
+def _read_header(header: _Record, problems: list[Problem]) -> _Layout | None:
+    assert header.fields is not None
+    line = header.start
+    names = [cell.strip() for cell in header.fields]
+    if not any(name.lower() in COLUMNS for name in names):
+        problems.append(
+            Problem(
+                line,
+                None,
+                "this is not a header row; the first line must name the columns: "
+                + ", ".join(COLUMNS),
+            )
+        )
+        return None
+    index: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    unnamed: list[int] = []
+    for position, name in enumerate(names):
+        key = name.lower()
+        if not key:
+            unnamed.append(position)
+        elif key not in COLUMNS and key not in EXPORT_ONLY:
+            problems.append(
+                Problem(
+                    line,
+                    name,
+                    f"unknown column '{name}'; expected columns are: " + ", ".join(COLUMNS),
+                )
+            )
+        elif key in seen:
+            problems.append(
+                Problem(
+                    line,
+                    key,
+                    f"column '{key}' appears more than once "
+                    f"(columns {seen[key] + 1} and {position + 1})",
+                )
+            )
+        else:
+            seen[key] = position
+            if key in COLUMNS:
+                index[key] = position
+    for column in COLUMNS:
+        if column in REQUIRED and column not in index:
+            problems.append(Problem(line, column, f"required column '{column}' is missing"))
+    return _Layout(width=len(names), index=index, unnamed=tuple(unnamed))
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _show(value: str) -> str:
+    if len(value) > _SHOWN_CHARS:
+        value = value[: _SHOWN_CHARS - 1] + "…"
+    return f"'{value}'"
+
+
+def _capped(problems: list[Problem], limit: int) -> list[Problem]:
+    if len(problems) <= limit:
+        return problems
+    extra = len(problems) - limit
+    more = "problem" if extra == 1 else "problems"
+    return [*problems[:limit], Problem(None, None, f"... and {extra} more {more}")]
+
+
+# ---- import: checking against the conference and applying ------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What the checks resolved: each row's group, and the rank of each alternate."""
+
+    groups: dict[int, Group] = field(default_factory=dict)  # line -> group
+    ranks: dict[int, int] = field(default_factory=dict)  # line -> alternate rank
+
+
+@dataclass(frozen=True)
+class DelegateImportSummary:
+    """What an import registered."""
+
+    by_pass_type: dict[str, int]
+    groups: int
+
+    @property
+    def total(self) -> int:
+        """Registrations created."""
+        return sum(self.by_pass_type.values())
+
+    def __str__(self) -> str:
+        parts = [
+            _count(self.by_pass_type[p.value], p.value)
+            for p in PassType
+            if self.by_pass_type.get(p.value)
+        ]
+        return (
+            f"{_count(self.total, 'registration')} imported ({', '.join(parts)}) "
+            f"for {_count(self.groups, 'group')}"
+        )
+
+
+def import_delegates(
+    conference: Conference, data: bytes, actor: User | None = None
+) -> DelegateImportSummary:
+    """Register everyone in a delegates CSV, or no one; ImportRejected lists every problem.
+
+    Commits once. Nothing is written until every row has passed: the file is read, then
+    checked against the groups' entitlements and the conference's registrations; then each
+    affected group is locked and the checks run again (a secretary may have registered
+    someone meanwhile), and only then are the rows added, with one audit entry each.
+    Imported alternates are ranked after the group's own. `actor` decides approved rows.
+    """
+    seats = [s.label for s in conference.rule.reserved]
+    problems: list[Problem] = []
+    rows = _read_rows(data, seats, problems)
+    if not rows:
+        _reject(problems or [Problem(None, None, "no registrations in the file")])
+    plan, found = _check_against_conference(conference, rows)
+    if problems or found:
+        _reject(problems + found)
+
+    # A fixed order, so two imports touching the same groups cannot deadlock each other.
+    for group in sorted(set(plan.groups.values()), key=lambda group: group.id):
+        registration.lock_group(group)
+    plan, found = _check_against_conference(conference, rows)
+    if found:  # someone registered a person between the first check and the locks
+        db.session.rollback()
+        _reject(found)
+
+    now = utcnow()
+    created: list[Delegate] = []
+    for row in rows:
+        delegate = Delegate(
+            conference_id=conference.id,
+            group_id=plan.groups[row.line].id,
+            pass_type=row.pass_type,
+            seat=row.seat if row.pass_type == PassType.DELEGATE else None,
+            alternate_rank=plan.ranks.get(row.line),
+            name=row.name,
+            email=row.email,
+            phone=row.phone,
+            is_woman=row.is_woman,
+            is_young=row.is_young,
+            is_low_paid=row.is_low_paid,
+            elected_on=row.elected_on,
+            elected_at=row.elected_at,
+            status=row.status,
+        )
+        if row.status != Status.DRAFT:
+            delegate.submitted_at = now
+        if row.status == Status.APPROVED:
+            delegate.decided_at = now
+            delegate.decided_by_id = actor.id if actor is not None else None
+        db.session.add(delegate)
+        created.append(delegate)
+    summary = DelegateImportSummary(
+        by_pass_type=dict(Counter(d.pass_type for d in created)),
+        groups=len({d.group_id for d in created}),
+    )
+    try:
+        db.session.flush()
+        for row, delegate in zip(rows, created, strict=True):
+            group = plan.groups[row.line]
+            audit.record(
+                "delegate.import",
+                delegate,
+                after=audit.snapshot(delegate),
+                summary=f"{delegate.name} as {delegate.seat_label} for {group.name}, "
+                f"{delegate.status}",
+            )
+        audit.record(
+            "delegates.import",
+            conference,
+            after={"imported": [d.id for d in created]},
+            summary=str(summary),
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # One person, one voting place is also a database constraint: a secretary of a group
+        # not in the file registered one of these people in the moment since the check.
+        db.session.rollback()
+        _reject(
+            [
+                Problem(
+                    None,
+                    None,
+                    "someone registered one of these people at the same moment; nothing was "
+                    "imported: upload the file again to see who",
+                )
+            ]
+        )
+    return summary
+
+
+def _reject(problems: list[Problem]) -> NoReturn:
+    raise ImportRejected(_capped(_sorted(problems), MAX_PROBLEMS))
+
+
+def _groups_by_key(conference: Conference) -> dict[str, Group]:
+    groups = db.session.execute(
+        sa.select(Group).where(Group.conference_id == conference.id)
+    ).scalars()
+    return {_key(group.name): group for group in groups}
+
+
+def _check_against_conference(
+    conference: Conference, rows: list[DelegateRow]
+) -> tuple[_Plan, list[Problem]]:
+    """The problems the database shows, and each good row's group and alternate rank."""
+    found: list[Problem] = []
+
+    def add(row: DelegateRow, column: str, message: str) -> None:
+        found.append(Problem(row.line, column, message))
+
+    plan = _Plan()
+    by_key = _groups_by_key(conference)
+    for row in rows:
+        if not row.ok("group"):
+            continue
+        group = by_key.get(_key(row.group))
+        if group is None:
+            message = f"no group named {_show(row.group)} in this conference"
+            close = difflib.get_close_matches(_key(row.group), list(by_key), n=1, cutoff=0.8)
+            if close:
+                message += f"; did you mean '{by_key[close[0]].name}'?"
+            add(row, "group", message)
+        elif row.is_voting and row.ok("pass_type") and not group.in_good_standing:
+            add(
+                row,
+                "group",
+                f"{group.name} is not in good standing, so it may send no delegates or alternates",
+            )
+        else:
+            plan.groups[row.line] = group
+
+    rule, card_rule = conference.rule, conference.card_rule
+    by_group: dict[int, list[DelegateRow]] = defaultdict(list)
+    for row in rows:
+        if row.line in plan.groups and row.ok("pass_type") and row.is_voting:
+            by_group[plan.groups[row.line].id].append(row)
+    for group_rows in by_group.values():
+        group = plan.groups[group_rows[0].line]
+        _check_places(group, rule, card_rule, group_rows, plan, add)
+
+    _check_people_free(conference, [r for r in rows if r.ok("email", "pass_type")], add)
+    return plan, found
+
+
+def _check_places(
+    group: Group,
+    rule: ent.EntitlementRule,
+    card_rule: ent.CardVoteRule,
+    rows: list[DelegateRow],
+    plan: _Plan,
+    add: Callable[[DelegateRow, str, str], None],
+) -> None:
+    """Seats within the entitlement, counting the group's registrations and the file's rows."""
+    # Computed here, not through the cached property: the figures may have changed under lock.
+    entitled = ent.entitle(rule, card_rule, group.figures)
+    available = rules.seats_available(entitled)
+    holding = registration.holding_places(group)
+    existing = Counter(d.seat for d in holding if d.pass_type == PassType.DELEGATE)
+    existing_alternates = sum(1 for d in holding if d.pass_type == PassType.ALTERNATE)
+    in_file: dict[str, list[int]] = defaultdict(list)  # seat -> lines that took one
+    alternates: list[int] = []
+    people: list[rules.Person] = [
+        registration.as_person(d) for d in holding if d.pass_type == PassType.DELEGATE
+    ]
+
+    for row in rows:
+        if row.pass_type == PassType.ALTERNATE:
+            if existing_alternates + len(alternates) >= rule.max_alternates:
+                add(
+                    row,
+                    "pass_type",
+                    _alternates_message(group, rule, existing_alternates, alternates),
+                )
+            else:
+                alternates.append(row.line)
+            continue
+        if not row.ok("seat"):
+            continue
+        seat = row.seat
+        if not available.get(seat):
+            add(row, "seat", _no_such_seat(group, seat))
+            continue
+        taken = existing[seat] + len(in_file[seat])
+        if taken >= available[seat]:
+            add(
+                row, "seat", _seat_full(group, seat, available[seat], existing[seat], in_file[seat])
+            )
+            continue
+        if row.ok(*_BOOLEANS):
+            # With nobody else taken, the rules can only object that the person doesn't qualify.
+            problem = rules.seat_problem(rule, entitled, [], row.person)
+            if problem:
+                add(row, "seat", problem)
+                continue
+        in_file[seat].append(row.line)
+        people.append(row.person)
+
+    if alternates:
+        # After the highest rank still active, as registration numbers a new alternate.
+        max_rank = db.session.execute(
+            sa.select(sa.func.max(Delegate.alternate_rank)).where(
+                Delegate.group_id == group.id,
+                Delegate.pass_type == PassType.ALTERNATE,
+                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
+            )
+        ).scalar_one()
+        for rank, line in enumerate(alternates, start=(max_rank or 0) + 1):
+            plan.ranks[line] = rank
+
+    # Rows that go in as submitted (or approved) skip the secretary's submission, where the
+    # equality rule is checked; so it is checked here. Drafts wait for that submission.
+    sent = [r for r in rows if r.status != Status.DRAFT and r.pass_type == PassType.DELEGATE]
+    if sent and all(r.ok(*_BOOLEANS) for r in rows):
+        for message in rules.delegation_problems(rule, people):
+            add(sent[0], "group", f"{group.name}'s delegation would break the rule: {message}")
+
+
+def _no_such_seat(group: Group, seat: str) -> str:
+    if seat == BASE_SEAT:
+        return f"{group.name} is entitled to no delegates"
+    return f"{group.name}'s entitlement does not include the {seat}"
+
+
+def _seat_full(group: Group, seat: str, available: int, existing: int, lines: list[int]) -> str:
+    noun = "delegate" if seat == BASE_SEAT else seat
+    taken = []
+    if existing:
+        taken.append(f"{existing} already registered")
+    if lines:
+        where = "line" if len(lines) == 1 else "lines"
+        taken.append(f"{len(lines)} earlier in this file ({where} {_lines(lines)})")
+    return f"{group.name} is entitled to {_count(available, noun)}: {' and '.join(taken)}"
+
+
+def _alternates_message(
+    group: Group, rule: ent.EntitlementRule, existing: int, lines: list[int]
+) -> str:
+    if rule.max_alternates == 0:
+        return "this conference's rule allows no alternates"
+    taken = []
+    if existing:
+        taken.append(f"{existing} already registered")
+    if lines:
+        where = "line" if len(lines) == 1 else "lines"
+        taken.append(f"{len(lines)} earlier in this file ({where} {_lines(lines)})")
+    return (
+        f"the rule allows {_count(rule.max_alternates, 'alternate')} per group; "
+        f"{group.name} has {' and '.join(taken)}"
+    )
+
+
+def _lines(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:10])
+    return shown + (", ..." if len(lines) > 10 else "")
+
+
+def _check_people_free(
+    conference: Conference, rows: list[DelegateRow], add: Callable[[DelegateRow, str, str], None]
+) -> None:
+    """One person, one voting place in the conference, as registration enforces."""
+    voting = {row.email: row for row in rows if row.is_voting and row.email}
+    emails = list(voting)
+    for start in range(0, len(emails), 500):  # well inside every database's parameter limit
+        holders = db.session.execute(
+            sa.select(Delegate)
+            .where(
+                Delegate.conference_id == conference.id,
+                Delegate.email.in_(emails[start : start + 500]),
+                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
+                Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
+            )
+            .options(sa.orm.joinedload(Delegate.group))
+            .order_by(Delegate.id)
+        ).scalars()
+        for holder in holders:
+            add(
+                voting[holder.email],
+                "email",
+                f"{holder.email} is already registered as {holder.seat_label} for "
+                f"{holder.group.name}: one person can hold only one place at the conference",
+            )
+
+
+def _count(n: int, noun: str) -> str:
+    if n == 1 or noun in ("press", "staff"):
+        return f"{n:,} {noun}"
+    return f"{n:,} {noun}s"
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+class ImportDelegatesForm(FlaskForm):
+    """A delegates CSV to upload."""
+
+    file = FileField(
+        "Delegates CSV file",
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
+        description="UTF-8, comma-separated, with a header row naming the columns.",
+    )
+
+
+@bp.route("/conferences/<int:conference_id>/delegates.csv")
+@requires(Role.ADMIN)
+def export_delegates(conference_id: int):
+    """The conference's registrations as a CSV download, filtered as the delegate list is."""
+    conference = g.conference
+    delegates = db.session.execute(filtered_delegates_query(conference, request.args)).scalars()
+    response = Response(delegates_csv(delegates).encode("utf-8"), mimetype="text/csv")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"{conference.slug}-delegates.csv"
+    )
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
+    return response
+
+
+@bp.route(
+    "/conferences/<int:conference_id>/delegates/import",
+    methods=["GET", "POST"],
+    endpoint="import_delegates",
+)
+@requires(Role.ADMIN)
+def import_delegates_page(conference_id: int):
+    """Upload a delegates CSV: everyone is registered, or no one and every problem is listed."""
+    form = ImportDelegatesForm()
+    problems = None
+    if form.validate_on_submit():
+        try:
+            summary = import_delegates(g.conference, form.file.data.read(), actor=current_user)
+        except ImportRejected as exc:
+            problems = exc.problems
+            flash(
+                f"Nothing was imported: the file has {len(problems)} problem(s), listed below.",
+                "error",
+            )
+        else:
+            flash(f"{summary}.", "success")
+            return redirect(url_for("admin.groups", conference_id=conference_id))
+    return render_template(
+        "admin/import_delegates.html",
+        form=form,
+        problems=problems,
+        columns=COLUMNS,
+        seat_labels=[BASE_SEAT, *(s.label for s in g.conference.rule.reserved)],
+        pass_types=[p.value for p in PassType],
+        max_alternates=g.conference.rule.max_alternates,
+    )
