@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from confapp import audit
 from confapp import entitlement as ent
 from confapp.auth import services as users
 from confapp.extensions import db
-from confapp.models import Conference, Group, Role, Section
+from confapp.models import BASE_SEAT, Conference, Delegate, Group, PassType, Role, Section, Status
 
 SLUG = "local-groups-network-conference"
 NAME = "Local Groups Network Conference"
@@ -151,6 +153,69 @@ AFFILIATE_NAMES = [
 ]
 
 
+WOMEN = [
+    "Ann",
+    "Siân",
+    "Aoife",
+    "Małgorzata",
+    "Fatima",
+    "Mei",
+    "Grace",
+    "Priya",
+    "Niamh",
+    "Olivia",
+    "Zofia",
+    "Amira",
+    "Rhiannon",
+    "Ewa",
+    "Chloe",
+    "Yasmin",
+    "Cerys",
+    "Li",
+]
+MEN = [
+    "David",
+    "Dafydd",
+    "Seán",
+    "Piotr",
+    "Omar",
+    "Wei",
+    "James",
+    "Ravi",
+    "Ciarán",
+    "Tom",
+    "Krzysztof",
+    "Yusuf",
+    "Gareth",
+    "Tomasz",
+    "Sam",
+    "Karim",
+    "Owain",
+    "Jun",
+]
+SURNAMES = [
+    "Jones",
+    "Ó Súilleabháin",
+    "Wiśniewski",
+    "Al-Hashimi",
+    "Zhang",
+    "Smith",
+    "ap Gruffydd",
+    "Patel",
+    "Nowak",
+    "Murphy",
+    "Williams",
+    "Haddad",
+    "Chen",
+    "Evans",
+    "Kowalczyk",
+    "Mac Giolla Phádraig",
+    "Okafor",
+    "Thomas",
+]
+UNREGISTERED, WAITING = 12, 10  # groups left for the committee to chase, and to review
+
+
 def demo_rule() -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
     """1 delegate for the first 100 members, 1 more per further 100 or part, cap 5; two seats."""
     rule = ent.EntitlementRule(
@@ -253,6 +318,7 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
     db.session.flush()
     audit.record("group.import", conference, summary=f"demo: {len(groups)} groups")
 
+    registered = _register_delegations(conference, groups, rule, card_rule, rng)
     by_name = {g.name: g for g in groups}
     for email, password, role, group_names in LOGINS:
         user, _ = users.get_or_create_user(email, email.split("@")[0].title())
@@ -265,8 +331,68 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
         else:
             users.grant_role(user, conference, role)
     db.session.commit()
-    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members.")
+    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}.")
     return conference
+
+
+def _register_delegations(conference, groups, rule, card_rule, rng: random.Random) -> str:
+    """Most groups registered and approved, some waiting for review, a few not registered."""
+    entitled = [g for g in groups if ent.entitle(rule, card_rule, g.figures).total_delegates]
+    # The demo secretary's groups stay open so a newcomer can register a delegation.
+    open_groups = [g for g in entitled if g.name in {"Leeds", "Ynys Môn"}]
+    others = [g for g in entitled if g not in open_groups]
+    rng.shuffle(others)
+    unregistered = open_groups + others[: UNREGISTERED - len(open_groups)]
+    waiting = set(id(g) for g in others[len(unregistered) - len(open_groups) :][:WAITING])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    people = 0
+    for group in groups:
+        if group in unregistered or group not in entitled:
+            continue
+        status = Status.SUBMITTED if id(group) in waiting else Status.APPROVED
+        result = ent.entitle(rule, card_rule, group.figures)
+        seats = [BASE_SEAT] * result.base_delegates
+        seats += [grant.seat.label for grant in result.reserved for _ in range(grant.seats)]
+        for index, seat in enumerate(seats):
+            # Every second base delegate a woman, and the women's seat a woman.
+            woman = seat == "women's seat" or (seat == BASE_SEAT and index % 2 == 0)
+            young = seat == "young members' seat" or index == 1 or rng.random() < 0.15
+            people += _demo_person(conference, group, rng, status, now, woman, young, seat=seat)
+        if rng.random() < 0.5:
+            people += _demo_person(
+                conference, group, rng, status, now, rng.random() < 0.5, False, rank=1
+            )
+    audit.record("delegate.import", conference, summary=f"demo: {people} registrations")
+    return f"{people} delegates and alternates registered"
+
+
+def _demo_person(conference, group, rng, status, now, woman, young, *, seat=None, rank=None):
+    first = rng.choice(WOMEN if woman else MEN)
+    last = rng.choice(SURNAMES)
+    number = next(_EMAILS)
+    slug = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+    db.session.add(
+        Delegate(
+            conference_id=conference.id,
+            group_id=group.id,
+            pass_type=PassType.ALTERNATE if rank else PassType.DELEGATE,
+            seat=seat,
+            alternate_rank=rank,
+            name=f"{first} {last}",
+            email=f"{slug.lower().replace(' ', '')}.{number}@example.org",
+            is_woman=woman,
+            is_young=young,
+            elected_on=conference.membership_as_at,
+            elected_at="Annual general meeting",
+            status=status,
+            submitted_at=now,
+            decided_at=now if status == Status.APPROVED else None,
+        )
+    )
+    return 1
+
+
+_EMAILS = itertools.count(1)
 
 
 def print_logins(echo: Callable[[str], None] = print) -> None:

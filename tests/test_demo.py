@@ -62,3 +62,27 @@ def test_memberships_spread_always_adds_up():
         sizes = demo.spread_memberships(150, 21_000, random.Random(seed))
         assert sum(sizes) == 21_000
         assert min(sizes) >= 8
+
+
+def test_demo_delegations_keep_the_rules_and_leave_work_to_do(app):
+    from confapp.models import Delegate
+    from confapp.registration import rules, services
+
+    app.test_cli_runner().invoke(args=["demo"])
+    conference = db.session.execute(db.select(Conference)).scalar_one()
+    statuses = Counter()
+    unregistered = []
+    for group in db.session.execute(db.select(Group)).scalars():
+        people = services.holding_places(group)
+        statuses.update({d.status for d in people})
+        if group.entitlement.total_delegates and not people:
+            unregistered.append(group.name)
+        delegates = [services.as_person(d) for d in people if d.pass_type == "delegate"]
+        assert rules.delegation_problems(conference.rule, delegates) == [], group.name
+        for seat, count in rules.seat_counts(delegates).items():
+            assert count <= rules.seats_available(group.entitlement)[seat], group.name
+    assert set(statuses) == {"approved", "submitted"}
+    assert "Leeds" in unregistered and "Ynys Môn" in unregistered  # the demo secretary's
+    assert len(unregistered) == demo.UNREGISTERED
+    emails = db.session.execute(db.select(Delegate.email)).scalars().all()
+    assert len(emails) == len(set(emails)) > 300
