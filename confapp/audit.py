@@ -48,16 +48,20 @@ def record(
     after: dict | None = None,
     summary: str = "",
     conference_id: int | None = None,
+    actor=None,
 ) -> AuditEntry:
-    """Add an audit entry to the session; it commits with the change it describes."""
-    user_id, actor = current_actor()
+    """Add an audit entry to the session; it commits with the change it describes.
+
+    `actor` (a User) names who acted when a service is told; else the logged-in user.
+    """
+    user_id, actor_label = (actor.id, actor.label) if actor is not None else current_actor()
     if conference_id is None:
         conference_id = getattr(entity, "conference_id", None)
         if conference_id is None and type(entity).__name__ == "Conference":
             conference_id = entity.id
     entry = AuditEntry(
         user_id=user_id,
-        actor=actor,
+        actor=actor_label,
         action=action,
         entity_type=type(entity).__name__,
         entity_id=getattr(entity, "id", None),

@@ -12,8 +12,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from confapp import audit
 from confapp import entitlement as ent
 from confapp.auth import services as users
+from confapp.credentials import codes
 from confapp.extensions import db
-from confapp.models import BASE_SEAT, Conference, Delegate, Group, PassType, Role, Section, Status
+from confapp.models import (
+    BASE_SEAT,
+    Conference,
+    Credential,
+    Delegate,
+    Group,
+    PassType,
+    Role,
+    Section,
+    Status,
+)
 
 SLUG = "local-groups-network-conference"
 NAME = "Local Groups Network Conference"
@@ -362,7 +373,18 @@ def _register_delegations(conference, groups, rule, card_rule, rng: random.Rando
             people += _demo_person(
                 conference, group, rng, status, now, rng.random() < 0.5, False, rank=1
             )
+    db.session.flush()
+    approved = db.session.execute(
+        db.select(Delegate.id).where(
+            Delegate.conference_id == conference.id, Delegate.status == Status.APPROVED
+        )
+    ).scalars()
+    db.session.add_all(
+        Credential(conference_id=conference.id, delegate_id=i, code=codes.new_code())
+        for i in approved
+    )
     audit.record("delegate.import", conference, summary=f"demo: {people} registrations")
+    audit.record("credential.issue", conference, summary="demo: a credential for each approved")
     return f"{people} delegates and alternates registered"
 
 

@@ -402,3 +402,40 @@ class Substitution(db.Model):
             postgresql_where=sa.text("status = 'pending'"),
         ),
     )
+
+
+class Credential(db.Model):
+    """A badge's code: issued on approval, revoked on reissue, kept so a scan can say so."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    delegate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"), index=True
+    )
+    # Upper-case letters and digits only: a QR code's compact alphanumeric mode.
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    printed_at: Mapped[datetime | None]  # the last print run that included this badge
+
+    delegate: Mapped[Delegate] = relationship()
+
+    __table_args__ = (
+        # At most one live code per person: a reissue revokes the old one in the same commit.
+        sa.Index(
+            "uq_credential_live",
+            "delegate_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        """Whether this code no longer admits anyone."""
+        return self.revoked_at is not None

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from confapp import audit
 from confapp.auth.services import UserError, normalise_email
+from confapp.credentials import services as credentials
 from confapp.database import is_sqlite
 from confapp.extensions import db
 from confapp.models import (
@@ -243,6 +244,7 @@ def register(group: Group, details: PersonDetails, actor: User) -> Delegate:
         delegate,
         after=audit.snapshot(delegate),
         summary=f"{delegate.name} as {delegate.seat_label} for {group.name}",
+        actor=actor,
     )
     _commit_or_refuse()
     return delegate
@@ -283,7 +285,9 @@ def update(delegate: Delegate, details: PersonDetails, actor: User) -> Delegate:
     old, new = audit.changed(before, audit.snapshot(delegate))
     for noise in ("updated_at",):
         old.pop(noise, None), new.pop(noise, None)
-    audit.record("delegate.update", delegate, before=old, after=new, summary=delegate.name)
+    audit.record(
+        "delegate.update", delegate, before=old, after=new, summary=delegate.name, actor=actor
+    )
     _commit_or_refuse()
     return delegate
 
@@ -325,6 +329,7 @@ def submit(group: Group, actor: User) -> list[Delegate]:
         group,
         after={"submitted": [d.id for d in drafts]},
         summary=f"{group.name}: {len(drafts)} submitted",
+        actor=actor,
     )
     _commit_or_refuse()
     return drafts
@@ -340,6 +345,7 @@ def _set_status(delegate: Delegate, status: Status, actor: User, reason: str = "
     if status in (Status.APPROVED, Status.REJECTED):
         delegate.decided_at = utcnow()
         delegate.decided_by_id = actor.id
+    _update_credential(delegate, status, actor, reason)
     audit.record(
         f"delegate.{status.value}",
         delegate,
@@ -347,7 +353,18 @@ def _set_status(delegate: Delegate, status: Status, actor: User, reason: str = "
         after={"status": delegate.status, "status_reason": reason},
         summary=f"{delegate.name} ({delegate.group.name}) {status.value}"
         + (f": {reason}" if reason else ""),
+        actor=actor,
     )
+
+
+def _update_credential(delegate: Delegate, status: Status, actor: User, reason: str) -> None:
+    """Approval issues a badge code; leaving the delegation revokes it (the code is kept)."""
+    if status == Status.APPROVED:
+        if credentials.live_credential(delegate) is None:
+            credentials.issue(delegate, actor, "approved")
+    elif status in (Status.REJECTED, Status.WITHDRAWN, Status.REPLACED):
+        why = f"{status.value}: {reason}" if reason else status.value
+        credentials.revoke(delegate, why, actor)
 
 
 def approve(delegate: Delegate, actor: User) -> None:
@@ -457,6 +474,7 @@ def request_substitution(
         substitution,
         after={"outgoing": outgoing.id, "incoming": incoming.id, "reason": substitution.reason},
         summary=f"{group.name}: {incoming.name} for {outgoing.name}",
+        actor=actor,
     )
     _commit_or_refuse()
     return substitution
@@ -493,12 +511,15 @@ def decide_substitution(
         incoming.status = Status.APPROVED.value
         incoming.decided_at, incoming.decided_by_id = utcnow(), actor.id
         old, new = audit.changed(before, audit.snapshot(incoming))
+        # A new badge: an alternate's says "alternate", and the code must change hands anyway.
+        credentials.issue(incoming, actor, f"substitutes for {outgoing.name}")
         audit.record(
             "delegate.approved",
             incoming,
             before=old,
             after=new,
             summary=f"{incoming.name} replaces {outgoing.name}",
+            actor=actor,
         )
     elif incoming.pass_type == PassType.DELEGATE:
         _set_status(incoming, Status.REJECTED, actor, reason.strip())
@@ -507,6 +528,7 @@ def decide_substitution(
         substitution,
         after={"status": substitution.status, "reason": substitution.decision_reason},
         summary=f"{substitution.group.name}: {incoming.name} for {outgoing.name}",
+        actor=actor,
     )
     _commit_or_refuse()
 
@@ -540,5 +562,6 @@ def seat_alternate(alternate: Delegate, absent: Delegate | None, actor: User) ->
         summary=f"{alternate.name} sits in for {absent.name}"
         if absent
         else f"{alternate.name} unseated",
+        actor=actor,
     )
     _commit_or_refuse()

@@ -1,0 +1,1 @@
+"""Credentials: badge codes, their issue and revocation, badges and cards to print."""
