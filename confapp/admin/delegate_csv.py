@@ -15,7 +15,7 @@ import difflib
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NoReturn
@@ -26,12 +26,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from confapp import audit
+from confapp import audit, csv_import
 from confapp import entitlement as ent
-from confapp.admin.group_csv import ImportRejected, Problem
 from confapp.admin.views import bp
 from confapp.auth.access import requires
 from confapp.auth.services import UserError, normalise_email
+from confapp.credentials import services as credentials
+from confapp.csv_import import AddProblem, ImportRejected, Problem, Row
 from confapp.extensions import db
 from confapp.models import (
     ACTIVE_STATUSES,
@@ -220,12 +221,7 @@ DEFAULT_STATUS = Status.SUBMITTED
 
 MAX_PROBLEMS = 200
 _LENGTHS = {"name": 200, "phone": 40, "elected_at": 200}  # the columns' sizes in the table
-_TRUE = frozenset({"yes", "true", "1", "y"})
-_FALSE = frozenset({"no", "false", "0", "n"})
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_SHOWN_CHARS = 40
-
-_Add = Callable[[str | None, str], None]
 
 
 @dataclass
@@ -273,83 +269,43 @@ def parse_delegates_csv(
     problems: list[Problem] = []
     rows = _read_rows(data, list(seats), problems)
     if problems:
-        raise ImportRejected(_capped(_sorted(problems), max_problems))
+        raise ImportRejected(csv_import.capped(_sorted(problems), max_problems))
     return rows
 
 
 def _read_rows(data: bytes, seats: list[str], problems: list[Problem]) -> list[DelegateRow]:
     """Every readable row, problems and all, so the database checks can still look at them."""
-    text = _decode(data, problems)
+    text = csv_import.decode(data, problems)
     if text is None:
         return []
-    records = _records(text)
-    header = next((r for r in records if r.fields is None or not _is_blank(r.fields)), None)
-    if header is None:
-        problems.append(Problem(None, None, "the file is empty"))
-        return []
-    if header.fields is None:
-        problems.append(Problem(header.start, None, f"the header cannot be read: {header.error}"))
-        return []
-    delimiter = _wrong_delimiter(header.fields)
-    if delimiter is not None:
-        problems.append(Problem(None, None, f"columns are separated by {delimiter}, expected ','"))
-        return []
-    layout = _read_header(header, problems)
+    file_records = csv_import.records(text, quoted_example='"Ann ""Nan"" Jones"')
+    layout = csv_import.read_header(
+        file_records, problems, columns=COLUMNS, required=REQUIRED, ignored=EXPORT_ONLY
+    )
     if layout is None:
         return []
 
     known_seats = {BASE_SEAT: BASE_SEAT}
     for label in seats:
         known_seats.setdefault(_key(label), label)
-    rows: list[DelegateRow] = []
     seen_emails: dict[str, int] = {}
-    data_records = 0
-    for record in records:
-        if record.fields is None:
-            data_records += 1
-            problems.append(Problem(record.start, None, record.error or "cannot be read"))
-            continue
-        if _is_blank(record.fields):
-            continue
-        data_records += 1
-        row = _read_row(record, layout, known_seats, seen_emails, problems)
-        if row is not None:
-            rows.append(row)
-    if data_records == 0:
-        problems.append(Problem(None, None, "no registrations in the file"))
-    return rows
+
+    def read_row(row: Row) -> DelegateRow:
+        return _read_row(row, known_seats, seen_emails)
+
+    return csv_import.read_rows(
+        file_records, layout, problems, read_row, nothing="no registrations in the file"
+    )
 
 
-def _read_row(
-    record: _Record,
-    layout: _Layout,
-    known_seats: dict[str, str],
-    seen_emails: dict[str, int],
-    problems: list[Problem],
-) -> DelegateRow | None:
-    assert record.fields is not None
-    line, fields = record.start, record.fields
-    if len(fields) != layout.width:
-        message = f"has {len(fields)} values but the header has {layout.width} columns"
-        if len(fields) > layout.width:
-            message += "; a value containing a comma must be in double quotes"
-        if record.end > record.start:
-            message += f" (this row runs to line {record.end}; is a closing '\"' missing?)"
-        problems.append(Problem(line, None, message))
-        return None
-
-    bad: set[str] = set()
-
-    def add(column: str | None, message: str) -> None:
-        problems.append(Problem(line, column, message))
-        if column:
-            bad.add(column)
+def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]) -> DelegateRow:
+    line, add, layout = row.line, row.add, row.layout
 
     def cell(column: str) -> str:
-        position = layout.index.get(column)
-        return "" if position is None else _unescape(fields[position].strip())
+        value = row.cell(column)
+        return "" if value is None else _unescape(value.strip())
 
-    group = _normalise(cell("group"))
+    group = csv_import.normalise(cell("group"))
     if "group" in layout.index and not group:
         add("group", "must not be empty; give the group's name as on the group list")
 
@@ -357,17 +313,17 @@ def _read_row(
     if pass_type not in {p.value for p in PassType}:
         add(
             "pass_type",
-            f"unknown pass type {_show(cell('pass_type'))}; pass types are: "
+            f"unknown pass type {csv_import.show(cell('pass_type'))}; pass types are: "
             + ", ".join(p.value for p in PassType),
         )
 
-    name = _normalise(cell("name"))
+    name = csv_import.normalise(cell("name"))
     if "name" in layout.index and not name:
         add("name", "must not be empty")
 
-    email = _check_email(cell("email"), layout, seen_emails, line, add)
+    email = _check_email(cell("email"), row, seen_emails)
     seat = None
-    if "pass_type" not in bad:  # else whether a seat belongs is unknown: one problem, not two
+    if "pass_type" not in row.bad:  # else whether a seat belongs is unknown: one problem, not two
         seat = _check_seat(cell("seat"), pass_type, known_seats, add)
     flags = {column: _check_yes_no(cell(column), column, add) for column in _BOOLEANS}
     elected_on = _check_date(cell("elected_on"), add)
@@ -377,23 +333,21 @@ def _read_row(
         add(
             "status",
             f"must be draft, submitted or approved (blank: {DEFAULT_STATUS.value}), "
-            f"got {_show(cell('status'))}",
+            f"got {csv_import.show(cell('status'))}",
         )
 
-    values = {"name": name, "phone": cell("phone"), "elected_at": _normalise(cell("elected_at"))}
+    values = {
+        "name": name,
+        "phone": cell("phone"),
+        "elected_at": csv_import.normalise(cell("elected_at")),
+    }
     for column, limit in _LENGTHS.items():
         if len(values[column]) > limit:
             add(column, f"must be at most {limit} characters, got {len(values[column])}")
 
-    for position in layout.unnamed:
-        if fields[position].strip():
-            add(
-                None,
-                f"value {_show(fields[position].strip())} in column {position + 1}, "
-                "which has no name in the header",
-            )
+    row.check_unnamed()
     for column in REQUIRED - layout.index.keys():
-        bad.add(column)  # the missing column was reported once, on the header
+        row.bad.add(column)  # the missing column was reported once, on the header
 
     return DelegateRow(
         line=line,
@@ -406,7 +360,7 @@ def _read_row(
         elected_on=elected_on,
         elected_at=values["elected_at"],
         status=status,
-        bad=bad,
+        bad=row.bad,
         **flags,
     )
 
@@ -414,27 +368,25 @@ def _read_row(
 _BOOLEANS = ("is_woman", "is_young", "is_low_paid")
 
 
-def _check_email(
-    raw: str, layout: _Layout, seen: dict[str, int], line: int, add: _Add
-) -> str | None:
-    if "email" not in layout.index:
+def _check_email(raw: str, row: Row, seen: dict[str, int]) -> str | None:
+    if "email" not in row.layout.index:
         return None
     if not raw:
-        add("email", "must not be empty")
+        row.add("email", "must not be empty")
         return None
     try:
         email = normalise_email(raw)  # the form registration stores, so duplicates are found
     except UserError as exc:
-        add("email", str(exc))
+        row.add("email", str(exc))
         return None
     if email in seen:
-        add("email", f"{email} is already on line {seen[email]}: one person, one registration")
+        row.add("email", f"{email} is already on line {seen[email]}: one person, one registration")
         return None
-    seen[email] = line
+    seen[email] = row.line
     return email
 
 
-def _check_seat(raw: str, pass_type: str, known: dict[str, str], add: _Add) -> str | None:
+def _check_seat(raw: str, pass_type: str, known: dict[str, str], add: AddProblem) -> str | None:
     if pass_type != PassType.DELEGATE:
         if raw:
             add("seat", f"only delegates take a seat; leave it empty for pass type '{pass_type}'")
@@ -444,32 +396,29 @@ def _check_seat(raw: str, pass_type: str, known: dict[str, str], add: _Add) -> s
     seat = known.get(_key(raw))
     if seat is None:
         listing = ", ".join(f"'{label}'" for label in known.values())
-        add("seat", f"unknown seat {_show(raw)}; this conference's seats are: {listing}")
+        add("seat", f"unknown seat {csv_import.show(raw)}; this conference's seats are: {listing}")
     return seat
 
 
-def _check_yes_no(raw: str, column: str, add: _Add) -> bool | None:
-    value = raw.lower()
-    if not value:
+def _check_yes_no(raw: str, column: str, add: AddProblem) -> bool | None:
+    if not raw:
         return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    add(column, f"must be yes or no (or true/false, 1/0), or empty; got {_show(raw)}")
-    return None
+    value = csv_import.yes_no(raw)
+    if value is None:
+        add(column, f"must be yes or no (or true/false, 1/0), or empty; got {csv_import.show(raw)}")
+    return value
 
 
-def _check_date(raw: str, add: _Add) -> date | None:
+def _check_date(raw: str, add: AddProblem) -> date | None:
     if not raw:
         return None
     if not _ISO_DATE.fullmatch(raw):
-        add("elected_on", f"must be a date written like 2027-01-20, got {_show(raw)}")
+        add("elected_on", f"must be a date written like 2027-01-20, got {csv_import.show(raw)}")
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        add("elected_on", f"{_show(raw)} is not a date in the calendar")
+        add("elected_on", f"{csv_import.show(raw)} is not a date in the calendar")
         return None
 
 
@@ -481,173 +430,12 @@ def _unescape(value: str) -> str:
 
 
 def _key(text: str) -> str:
-    return _normalise(text).casefold()
+    return csv_import.normalise(text).casefold()
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     # Whole-file problems first, then by line; within a line, in the order found.
     return sorted(problems, key=lambda p: -1 if p.line is None else p.line)
-
-
-# ---- import: CSV reading, as the groups import does it ---------------------------------------
-# Equivalents of group_csv's private helpers (_decode, _records, _wrong_delimiter, _is_blank,
-# _capped, _show, _normalise), which could be made public there and shared.
-
-
-@dataclass(frozen=True)
-class _Record:
-    start: int  # physical line where the record begins
-    end: int  # physical line where it ends (differs with quoted newlines)
-    fields: list[str] | None  # None when the csv module could not read it
-    error: str | None
-
-
-class _LineCounter:
-    """Physical lines for csv.reader, counted, so a record's first line is known."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = io.StringIO(text, newline="")
-        self.count = 0
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        return line
-
-
-def _records(text: str) -> Iterator[_Record]:
-    lines = _LineCounter(text)
-    reader = csv.reader(lines, strict=True)  # a stray quote is reported, not silently mangled
-    while True:
-        start = lines.count + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield _Record(start, lines.count, None, _explain_csv_error(exc))
-            continue
-        yield _Record(start, lines.count, fields, None)
-
-
-def _explain_csv_error(exc: csv.Error) -> str:
-    text = str(exc)
-    if "unexpected end of data" in text:
-        return "a quoted value starting on this line is never closed (missing closing '\"')"
-    if "expected after" in text:
-        return (
-            "a '\"' in the middle of a value; put the whole value in double quotes and "
-            'double any quote inside it, e.g. "Ann ""Nan"" Jones"'
-        )
-    if "field larger than field limit" in text:
-        return "a value is far too long; a quoted value may not be closed"
-    return f"the line cannot be read as CSV ({text})"
-
-
-def _decode(data: bytes, problems: list[Problem]) -> str | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-                f"{exc.start}, on line {line}); save it as 'CSV UTF-8'",
-            )
-        )
-        return None
-    return text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" byte order mark
-
-
-def _is_blank(fields: list[str]) -> bool:
-    return all(not f.strip() for f in fields)
-
-
-def _wrong_delimiter(header: list[str]) -> str | None:
-    if len(header) != 1:
-        return None
-    semicolons, tabs = header[0].count(";"), header[0].count("\t")
-    if semicolons == 0 and tabs == 0:
-        return None
-    return "';'" if semicolons >= tabs else "tabs"
-
-
-@dataclass(frozen=True)
-class _Layout:
-    width: int
-    index: dict[str, int]  # column read -> position of its first occurrence
-    unnamed: tuple[int, ...]  # positions with an empty header cell
-
-
-def _read_header(header: _Record, problems: list[Problem]) -> _Layout | None:
-    assert header.fields is not None
-    line = header.start
-    names = [cell.strip() for cell in header.fields]
-    if not any(name.lower() in COLUMNS for name in names):
-        problems.append(
-            Problem(
-                line,
-                None,
-                "this is not a header row; the first line must name the columns: "
-                + ", ".join(COLUMNS),
-            )
-        )
-        return None
-    index: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    unnamed: list[int] = []
-    for position, name in enumerate(names):
-        key = name.lower()
-        if not key:
-            unnamed.append(position)
-        elif key not in COLUMNS and key not in EXPORT_ONLY:
-            problems.append(
-                Problem(
-                    line,
-                    name,
-                    f"unknown column '{name}'; expected columns are: " + ", ".join(COLUMNS),
-                )
-            )
-        elif key in seen:
-            problems.append(
-                Problem(
-                    line,
-                    key,
-                    f"column '{key}' appears more than once "
-                    f"(columns {seen[key] + 1} and {position + 1})",
-                )
-            )
-        else:
-            seen[key] = position
-            if key in COLUMNS:
-                index[key] = position
-    for column in COLUMNS:
-        if column in REQUIRED and column not in index:
-            problems.append(Problem(line, column, f"required column '{column}' is missing"))
-    return _Layout(width=len(names), index=index, unnamed=tuple(unnamed))
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _show(value: str) -> str:
-    if len(value) > _SHOWN_CHARS:
-        value = value[: _SHOWN_CHARS - 1] + "…"
-    return f"'{value}'"
-
-
-def _capped(problems: list[Problem], limit: int) -> list[Problem]:
-    if len(problems) <= limit:
-        return problems
-    extra = len(problems) - limit
-    more = "problem" if extra == 1 else "problems"
-    return [*problems[:limit], Problem(None, None, f"... and {extra} more {more}")]
 
 
 # ---- import: checking against the conference and applying ------------------------------------
@@ -705,9 +493,8 @@ def import_delegates(
     if problems or found:
         _reject(problems + found)
 
-    # A fixed order, so two imports touching the same groups cannot deadlock each other.
-    for group in sorted(set(plan.groups.values()), key=lambda group: group.id):
-        registration.lock_group(group)
+    # Every affected group at once, in id order, so two imports cannot deadlock each other.
+    registration.lock_groups(list(plan.groups.values()))
     plan, found = _check_against_conference(conference, rows)
     if found:  # someone registered a person between the first check and the locks
         db.session.rollback()
@@ -754,6 +541,8 @@ def import_delegates(
                 summary=f"{delegate.name} as {delegate.seat_label} for {group.name}, "
                 f"{delegate.status}",
             )
+            if delegate.status == Status.APPROVED:
+                credentials.issue(delegate, actor, "approved on import")
         audit.record(
             "delegates.import",
             conference,
@@ -779,7 +568,7 @@ def import_delegates(
 
 
 def _reject(problems: list[Problem]) -> NoReturn:
-    raise ImportRejected(_capped(_sorted(problems), MAX_PROBLEMS))
+    raise ImportRejected(csv_import.capped(_sorted(problems), MAX_PROBLEMS))
 
 
 def _groups_by_key(conference: Conference) -> dict[str, Group]:
@@ -805,7 +594,7 @@ def _check_against_conference(
             continue
         group = by_key.get(_key(row.group))
         if group is None:
-            message = f"no group named {_show(row.group)} in this conference"
+            message = f"no group named {csv_import.show(row.group)} in this conference"
             close = difflib.get_close_matches(_key(row.group), list(by_key), n=1, cutoff=0.8)
             if close:
                 message += f"; did you mean '{by_key[close[0]].name}'?"

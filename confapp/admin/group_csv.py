@@ -7,13 +7,16 @@ committee can fix the spreadsheet in one go instead of one error per upload.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+
+from confapp import csv_import
+
+# Problem and ImportRejected are re-exported: the groups import's callers take them from here.
+from confapp.csv_import import AddProblem, ImportRejected, Problem, Row
 
 COLUMNS = (
     "name",
@@ -34,46 +37,10 @@ MAX_TEXT_LENGTH = 200
 # typo such as an extra digit is caught here rather than failing mid-import.
 MAX_MEMBERS = 10_000_000
 
-_TRUE = frozenset({"yes", "true", "1", "y"})
-_FALSE = frozenset({"no", "false", "0", "n"})
 # ASCII digits only: str.isdigit() would let through superscripts and other
 # scripts' digits, which int() may reject or a reader may misread.
 _DIGITS = re.compile(r"[0-9]+")
 _NEGATIVE = re.compile(r"-\s*[0-9]+")
-_SHOWN_CHARS = 40  # how much of a bad value to quote back in a message
-
-# Records a problem for the current row: (column, message).
-_Add = Callable[[str | None, str], None]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason the file was refused, located by physical line and column."""
-
-    line: int | None  # 1-based physical line (header is line 1); None for the whole file
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        """Say where the problem is, then what it is."""
-        if self.line is None:
-            return f"file: {self.message}"
-        if self.column is None:
-            return f"line {self.line}: {self.message}"
-        return f"line {self.line}, column {self.column}: {self.message}"
-
-
-class ImportRejected(Exception):
-    """The file was refused; nothing was changed."""
-
-    def __init__(self, problems: list[Problem]):
-        # Pass the list itself to Exception so args round-trip through pickle.
-        super().__init__(problems)
-        self.problems = problems
-
-    def __str__(self) -> str:
-        """List every problem, one per line."""
-        return "\n".join(str(problem) for problem in self.problems)
 
 
 @dataclass(frozen=True)
@@ -100,121 +67,20 @@ def parse_groups_csv(
     problems: list[Problem] = []
     rows = _parse(data, list(sections), problems)
     if problems:
-        raise ImportRejected(_capped(problems, max_problems))
+        raise ImportRejected(csv_import.capped(problems, max_problems))
     return rows
 
 
-def _capped(problems: list[Problem], limit: int) -> list[Problem]:
-    # A wholly wrong file can produce thousands of problems; the first few
-    # hundred are enough to see what is wrong, and the count says how much more.
-    if len(problems) <= limit:
-        return problems
-    extra = len(problems) - limit
-    more = "problem" if extra == 1 else "problems"
-    return [*problems[:limit], Problem(None, None, f"... and {extra} more {more}")]
-
-
-@dataclass(frozen=True)
-class _Record:
-    start: int  # physical line where the record begins
-    end: int  # physical line where it ends (differs with quoted newlines)
-    fields: list[str] | None  # None when the csv module could not read it
-    error: str | None
-
-
-class _LineCounter:
-    """Yield physical lines to csv.reader while counting them."""
-
-    def __init__(self, text: str) -> None:
-        # newline="" keeps \r\n inside quoted fields and splits on \n, \r\n and \r,
-        # which is what the csv module expects.
-        self._lines = io.StringIO(text, newline="")
-        self.count = 0
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        return line
-
-
-def _records(text: str) -> Iterator[_Record]:
-    # csv.reader.line_num is the line a record ENDS on; a record starts on the
-    # line after the last one the previous record consumed, so count lines.
-    lines = _LineCounter(text)
-    # strict: a stray quote is reported instead of silently mangling the value.
-    reader = csv.reader(lines, strict=True)
-    while True:
-        start = lines.count + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            # The reader drops the rest of the bad line and resumes on the next.
-            yield _Record(start, lines.count, None, _explain_csv_error(exc))
-            continue
-        yield _Record(start, lines.count, fields, None)
-
-
-def _explain_csv_error(exc: csv.Error) -> str:
-    text = str(exc)
-    if "unexpected end of data" in text:
-        return "a quoted value starting on this line is never closed (missing closing '\"')"
-    if "expected after" in text:
-        return (
-            "a '\"' in the middle of a value; put the whole value in double quotes and "
-            'double any quote inside it, e.g. "The ""Red"" Branch"'
-        )
-    if "field larger than field limit" in text:
-        return "a value is far too long; a quoted value may not be closed"
-    return f"the line cannot be read as CSV ({text})"
-
-
-def _decode(data: bytes, problems: list[Problem]) -> str | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-                f"{exc.start}, on line {line}); save it as 'CSV UTF-8'",
-            )
-        )
-        return None
-    # Excel's "CSV UTF-8" starts with a byte order mark; it is not part of the header.
-    return text.removeprefix("\ufeff")
-
-
 def _parse(data: bytes, sections: list[str], problems: list[Problem]) -> list[GroupRow]:
-    text = _decode(data, problems)
+    text = csv_import.decode(data, problems)
     if text is None:
         return []
     if not text.strip():
         problems.append(Problem(None, None, "the file is empty"))
         return []
 
-    records = _records(text)
-    header = next((r for r in records if r.fields is None or not _is_blank(r.fields)), None)
-    if header is None:  # only commas and blank lines
-        problems.append(Problem(None, None, "the file is empty"))
-        return []
-    if header.fields is None:
-        # Without a readable header no row can be checked meaningfully.
-        problems.append(Problem(header.start, None, f"the header cannot be read: {header.error}"))
-        return []
-
-    delimiter = _wrong_delimiter(header.fields)
-    if delimiter is not None:
-        problems.append(Problem(None, None, f"columns are separated by {delimiter}, expected ','"))
-        return []
-
-    layout = _read_header(header, problems)
+    file_records = csv_import.records(text, quoted_example='"The ""Red"" Branch"')
+    layout = csv_import.read_header(file_records, problems, columns=COLUMNS, required=REQUIRED)
     if layout is None:
         return []
 
@@ -224,142 +90,30 @@ def _parse(data: bytes, sections: list[str], problems: list[Problem]) -> list[Gr
             Problem(None, None, "no sections are set up for this conference; add them first")
         )
 
-    rows: list[GroupRow] = []
     seen_names: dict[str, int] = {}
-    data_records = 0
-    for record in records:
-        if record.fields is None:
-            data_records += 1
-            problems.append(Problem(record.start, None, record.error or "cannot be read"))
-            continue
-        if _is_blank(record.fields):
-            continue
-        data_records += 1
-        row = _check_row(record, layout, known_sections, seen_names, problems)
-        if row is not None:
-            rows.append(row)
 
-    if data_records == 0:
-        problems.append(Problem(None, None, "no groups in the file"))
-    return rows
+    def check_row(row: Row) -> GroupRow | None:
+        return _check_row(row, known_sections, seen_names)
 
-
-def _is_blank(fields: list[str]) -> bool:
-    # Spreadsheets export empty rows as ",,,,", which is as blank as an empty line.
-    return all(not field.strip() for field in fields)
-
-
-def _wrong_delimiter(header: list[str]) -> str | None:
-    if len(header) != 1:
-        return None
-    semicolons, tabs = header[0].count(";"), header[0].count("\t")
-    if semicolons == 0 and tabs == 0:
-        return None
-    return "';'" if semicolons >= tabs else "tabs"
-
-
-@dataclass(frozen=True)
-class _Layout:
-    width: int  # fields every row must have
-    index: dict[str, int]  # known column -> position of its first occurrence
-    unnamed: tuple[int, ...]  # positions with an empty header cell
-
-
-def _read_header(header: _Record, problems: list[Problem]) -> _Layout | None:
-    assert header.fields is not None
-    line = header.start
-    names = [cell.strip() for cell in header.fields]
-    if not any(name.lower() in COLUMNS for name in names):
-        # Likely a file with no header row at all; one clear problem beats a flood.
-        problems.append(
-            Problem(
-                line,
-                None,
-                "this is not a header row; the first line must name the columns: "
-                + ", ".join(COLUMNS),
-            )
-        )
-        return None
-
-    index: dict[str, int] = {}
-    unnamed: list[int] = []
-    for position, name in enumerate(names):
-        key = name.lower()
-        if not key:
-            # Trailing empty header cells are common from spreadsheets; tolerated
-            # as long as the rows leave them empty too.
-            unnamed.append(position)
-        elif key not in COLUMNS:
-            problems.append(
-                Problem(
-                    line,
-                    name,
-                    f"unknown column '{name}'; expected columns are: " + ", ".join(COLUMNS),
-                )
-            )
-        elif key in index:
-            problems.append(
-                Problem(
-                    line,
-                    key,
-                    f"column '{key}' appears more than once "
-                    f"(columns {index[key] + 1} and {position + 1})",
-                )
-            )
-        else:
-            index[key] = position
-    for column in COLUMNS:
-        if column in REQUIRED and column not in index:
-            problems.append(Problem(line, column, f"required column '{column}' is missing"))
-    return _Layout(width=len(names), index=index, unnamed=tuple(unnamed))
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
+    return csv_import.read_rows(
+        file_records, layout, problems, check_row, nothing="no groups in the file"
+    )
 
 
 def _known_sections(sections: list[str]) -> dict[str, str]:
     known: dict[str, str] = {}
     for section in sections:
-        known.setdefault(_normalise(section).casefold(), section)
+        known.setdefault(csv_import.normalise(section).casefold(), section)
     return known
 
 
-def _show(value: str) -> str:
-    if len(value) > _SHOWN_CHARS:
-        value = value[: _SHOWN_CHARS - 1] + "…"
-    return f"'{value}'"
-
-
 def _check_row(
-    record: _Record,
-    layout: _Layout,
-    known_sections: dict[str, str],
-    seen_names: dict[str, int],
-    problems: list[Problem],
+    row: Row, known_sections: dict[str, str], seen_names: dict[str, int]
 ) -> GroupRow | None:
-    assert record.fields is not None
-    line, fields = record.start, record.fields
-    if len(fields) != layout.width:
-        message = f"has {len(fields)} values but the header has {layout.width} columns"
-        if len(fields) > layout.width:
-            message += "; a value containing a comma must be in double quotes"
-        if record.end > record.start:
-            message += f" (this row runs to line {record.end}; is a closing '\"' missing?)"
-        problems.append(Problem(line, None, message))
-        return None
+    # A cell is None when its column is absent from the file (already reported if required).
+    line, add, cell = row.line, row.add, row.cell
 
-    before = len(problems)
-
-    def add(column: str | None, message: str) -> None:
-        problems.append(Problem(line, column, message))
-
-    def cell(column: str) -> str | None:
-        # None means the column is absent from the file (already reported if required).
-        position = layout.index.get(column)
-        return None if position is None else fields[position]
-
-    name = _normalise(cell("name") or "")
+    name = csv_import.normalise(cell("name") or "")
     if cell("name") is not None:
         if not name:
             add("name", "must not be empty")
@@ -372,7 +126,7 @@ def _check_row(
             else:
                 seen_names[key] = line
 
-    region = _normalise(cell("region") or "")
+    region = csv_import.normalise(cell("region") or "")
     if len(region) > MAX_TEXT_LENGTH:
         add("region", f"must be at most {MAX_TEXT_LENGTH} characters, got {len(region)}")
 
@@ -389,18 +143,11 @@ def _check_row(
 
     standing = _check_standing(cell("in_good_standing") or "", add)
     email = _check_email(cell("secretary_email") or "", add)
-
-    for position in layout.unnamed:
-        if fields[position].strip():
-            add(
-                None,
-                f"value {_show(fields[position].strip())} in column {position + 1}, "
-                "which has no name in the header",
-            )
+    row.check_unnamed()
 
     # A required value can also be missing without a problem on this row: its
     # column is absent, or no sections exist; those are reported once, above.
-    if len(problems) > before or not name or section is None or members is None:
+    if row.failed or not name or section is None or members is None:
         return None
     return GroupRow(
         line=line,
@@ -415,21 +162,21 @@ def _check_row(
     )
 
 
-def _check_section(raw: str | None, known: dict[str, str], add: _Add) -> str | None:
+def _check_section(raw: str | None, known: dict[str, str], add: AddProblem) -> str | None:
     if raw is None or not known:  # absent column or no sections: reported once already
         return None
-    value = _normalise(raw)
+    value = csv_import.normalise(raw)
     listing = "known sections are: " + ", ".join(f"'{s}'" for s in known.values())
     if not value:
         add("section", f"must not be empty; {listing}")
         return None
     canonical = known.get(value.casefold())
     if canonical is None:
-        add("section", f"unknown section {_show(value)}; {listing}")
+        add("section", f"unknown section {csv_import.show(value)}; {listing}")
     return canonical
 
 
-def _check_count(raw: str | None, column: str, *, required: bool, add: _Add) -> int | None:
+def _check_count(raw: str | None, column: str, *, required: bool, add: AddProblem) -> int | None:
     if raw is None:
         return None if required else 0
     value = raw.strip()
@@ -442,13 +189,13 @@ def _check_count(raw: str | None, column: str, *, required: bool, add: _Add) -> 
         # Checking the length first also keeps int() away from Python's limit
         # on converting very long digit strings.
         if len(value.lstrip("0")) > len(str(MAX_MEMBERS)) or int(value) > MAX_MEMBERS:
-            add(column, f"must be at most {MAX_MEMBERS}, got {_show(value)}")
+            add(column, f"must be at most {MAX_MEMBERS}, got {csv_import.show(value)}")
             return None
         return int(value)
     if _NEGATIVE.fullmatch(value):
-        add(column, f"must not be negative, got {_show(value)}")
+        add(column, f"must not be negative, got {csv_import.show(value)}")
         return None
-    message = f"must be a whole number, got {_show(value)}"
+    message = f"must be a whole number, got {csv_import.show(value)}"
     if "," in value or "." in value:
         # A thousands separator is ambiguous next to comma-separated columns.
         message += " (digits only, without thousands separators or decimals)"
@@ -456,20 +203,19 @@ def _check_count(raw: str | None, column: str, *, required: bool, add: _Add) -> 
     return None
 
 
-def _check_standing(raw: str, add: _Add) -> bool | None:
-    value = raw.strip().lower()
-    if not value or value in _TRUE:
+def _check_standing(raw: str, add: AddProblem) -> bool | None:
+    if not raw.strip():
         return True
-    if value in _FALSE:
-        return False
-    add(
-        "in_good_standing",
-        f"must be yes or no (or true/false, y/n, 1/0), got {_show(raw.strip())}",
-    )
-    return None
+    standing = csv_import.yes_no(raw)
+    if standing is None:
+        add(
+            "in_good_standing",
+            f"must be yes or no (or true/false, y/n, 1/0), got {csv_import.show(raw.strip())}",
+        )
+    return standing
 
 
-def _check_email(raw: str, add: _Add) -> str | None:
+def _check_email(raw: str, add: AddProblem) -> str | None:
     value = raw.strip()
     if not value:
         return None

@@ -819,9 +819,9 @@ def test_someone_registered_between_the_check_and_the_locks_rejects_the_file(
     # the group locks must see it, and the import must change nothing.
     from confapp.registration import services as registration
 
-    lock_group = registration.lock_group
+    lock_groups = registration.lock_groups
 
-    def secretary_first(group):
+    def secretary_first(groups):
         with db.engine.begin() as connection:
             connection.execute(
                 sa.insert(Delegate).values(
@@ -834,10 +834,10 @@ def test_someone_registered_between_the_check_and_the_locks_rejects_the_file(
                     status="draft",
                 )
             )
-        monkeypatch.setattr(registration, "lock_group", lock_group)
-        lock_group(group)
+        monkeypatch.setattr(registration, "lock_groups", lock_groups)
+        lock_groups(groups)
 
-    monkeypatch.setattr(registration, "lock_group", secretary_first)
+    monkeypatch.setattr(registration, "lock_groups", secretary_first)
     response = upload(client, conference, SHORT + "York,delegate,Dan,dan@example.org\n")
     assert problems(response) == [
         "line 2, column seat: York is entitled to 1 delegate: 1 already registered"
@@ -869,3 +869,11 @@ def test_the_committee_and_site_admins_may(client, conference, login, who, metho
         assert response.headers["Location"].startswith("/login")
     missing = client.open(f"/admin/conferences/999999/{path}", method=method, data={})
     assert missing.status_code == (302 if who == "anonymous" else 404)
+
+
+def test_only_rows_imported_as_approved_get_a_badge_code(client, conference, admin, groups):
+    from confapp.models import Credential
+
+    upload(client, conference, GOOD)
+    issued = db.session.execute(sa.select(Credential).join(Credential.delegate)).scalars().all()
+    assert [(c.delegate.name, c.revoked_at) for c in issued] == [("Cat Price", None)]
