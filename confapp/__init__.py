@@ -55,12 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.admin import delegate_csv, report, review  # noqa: F401  (their routes)
     from confapp.admin.views import bp as admin_bp
     from confapp.auth.views import bp as auth_bp
+    from confapp.credentials.views import bp as credentials_bp
     from confapp.registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(registration_bp)
+    app.register_blueprint(credentials_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

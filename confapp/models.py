@@ -94,6 +94,9 @@ class Conference(db.Model):
     entitlement_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     card_vote_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     quorum_percent: Mapped[int] = mapped_column(default=50)
+    badge_layout: Mapped[str] = mapped_column(
+        sa.String(10), default="a4-8up", server_default="a4-8up"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[Section]] = relationship(
@@ -439,3 +442,38 @@ class Credential(db.Model):
     def is_revoked(self) -> bool:
         """Whether this code no longer admits anyone."""
         return self.revoked_at is not None
+
+
+class PrintJob(db.Model):
+    """A badge or card print run: its progress and, when done, its PDF (any worker can serve it)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(10), default="badges")  # badges | cards
+    scope: Mapped[str] = mapped_column(sa.String(10), default="all")  # all | new | group
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
+    layout: Mapped[str] = mapped_column(sa.String(10), default="a4-8up")
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(sa.String(500), default="")
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    requested_by: Mapped[User | None] = relationship()
+    group: Mapped[Group | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('badges', 'cards')", name="known_kind"),
+        sa.CheckConstraint("scope IN ('all', 'new', 'group')", name="known_scope"),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="known_job_status"
+        ),
+    )

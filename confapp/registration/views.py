@@ -6,7 +6,16 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from confapp.extensions import db
-from confapp.models import BASE_SEAT, Delegate, Group, PassType, Role, Status, Substitution
+from confapp.models import (
+    BASE_SEAT,
+    Credential,
+    Delegate,
+    Group,
+    PassType,
+    Role,
+    Status,
+    Substitution,
+)
 from confapp.registration import rules, services
 from confapp.registration.forms import MEETING_KINDS, PersonForm, SubstitutionForm, WithdrawForm
 from confapp.registration.services import PersonDetails, RegistrationError
@@ -83,10 +92,19 @@ def delegation(group_id: int):
         .scalars()
         .all()
     )
+    badges = {
+        c.delegate_id: c
+        for c in db.session.execute(
+            db.select(Credential).where(
+                Credential.delegate_id.in_([p.id for p in people]), Credential.revoked_at.is_(None)
+            )
+        ).scalars()
+    }
     return render_template(
         "registration/delegation.html",
         group=group,
         people=people,
+        badges=badges,
         seats=rules.seats_available(group.entitlement),
         used=used,
         alternates=alternates,

@@ -1,0 +1,132 @@
+"""Print runs: chosen by the committee, rendered in the background, kept in the database."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from confapp import audit
+from confapp.credentials import badges as badge_data
+from confapp.extensions import db
+from confapp.models import Conference, Credential, Delegate, PassType, PrintJob, User, utcnow
+
+STALE_AFTER = timedelta(minutes=30)  # a run still "running" this long lost its worker
+
+
+def selection(
+    conference: Conference, kind: str, scope: str, group_id: int | None = None
+) -> sa.Select:
+    """The live credentials a run prints: everyone, those not yet printed, or one group."""
+    query = badge_data.live_credentials_query(conference)
+    if scope == "new":
+        query = query.where(Credential.printed_at.is_(None))
+    elif scope == "group":
+        query = query.where(Delegate.group_id == group_id)
+    if kind == "cards":
+        query = query.where(Delegate.pass_type == PassType.DELEGATE)
+    return query
+
+
+def create(
+    conference: Conference,
+    actor: User,
+    *,
+    kind: str = "badges",
+    scope: str = "all",
+    layout: str | None = None,
+    group_id: int | None = None,
+) -> PrintJob:
+    """Record a print run, counting what it will print; the caller commits and starts it."""
+    query = selection(conference, kind, scope, group_id)
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    job = PrintJob(
+        conference_id=conference.id,
+        requested_by_id=actor.id,
+        kind=kind,
+        scope=scope,
+        group_id=group_id,
+        layout=layout or conference.badge_layout,
+        total=total,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def start(job: PrintJob) -> None:
+    """Render in a background thread (or at once, where the app is configured so for tests)."""
+    app = current_app._get_current_object()
+    if app.config.get("PRINT_JOBS_INLINE"):
+        run(app, job.id)
+    else:
+        threading.Thread(target=run, args=(app, job.id), daemon=True, name="print-job").start()
+
+
+def run(app: Flask, job_id: int) -> None:
+    """Render a run's PDF, reporting progress as chunks finish; mark its badges printed."""
+    from confapp.credentials import render
+
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        job.status, job.started_at = "running", utcnow()
+        db.session.commit()
+        try:
+            conference = db.session.get(Conference, job.conference_id)
+            items = badge_data.badges_for(
+                conference, selection(conference, job.kind, job.scope, job.group_id)
+            )
+            job.total = len(items)
+            db.session.commit()
+
+            def progress(done: int, total: int) -> None:
+                job.done = done
+                db.session.commit()
+
+            if job.kind == "cards":
+                pdf = render.render_cards(items, progress=progress)
+            else:
+                pdf = render.render_badges(items, job.layout, progress=progress)
+            printed = [b.credential_id for b in items]
+            if job.kind == "badges" and printed:
+                db.session.execute(
+                    sa.update(Credential)
+                    .where(Credential.id.in_(printed))
+                    .values(printed_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+            job.pdf, job.done, job.status, job.finished_at = pdf, len(items), "done", utcnow()
+            audit.record(
+                f"{job.kind}.print",
+                conference,
+                after={"job": job.id, "count": len(items), "layout": job.layout},
+                summary=f"{len(items)} {job.kind} ({job.scope}, {job.layout})",
+                actor=db.session.get(User, job.requested_by_id) if job.requested_by_id else None,
+            )
+            db.session.commit()
+        except Exception as exc:  # the run fails visibly instead of hanging at "running"
+            db.session.rollback()
+            job = db.session.get(PrintJob, job_id)
+            job.status, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
+            db.session.commit()
+            app.logger.exception("print job %s failed", job_id)
+        finally:
+            db.session.remove()
+
+
+def state(job: PrintJob) -> dict:
+    """What the progress bar reads."""
+    status = job.status
+    if status in ("queued", "running") and job.created_at < utcnow() - STALE_AFTER:
+        status = "failed"  # its worker stopped; the committee starts a new run
+    return {
+        "id": job.id,
+        "status": status,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error or ("interrupted" if status != job.status else ""),
+    }
