@@ -83,11 +83,7 @@ def test_another_groups_secretary_cannot_get_the_link(client, conference, leeds,
 def test_reissue_revokes_the_old_code_and_the_old_link_says_so(
     client, conference, leeds, ann, login
 ):
-    login(
-        db.session.execute(
-            sa.select(factories.User).where(factories.User.email == "chair@example.org")
-        ).scalar_one()
-    )
+    login(db.session.execute(sa.select(User).where(User.email == "chair@example.org")).scalar_one())
     old_link = _link(client, leeds, ann)
     old_code = _live(ann).code
     refused = text(

@@ -1,4 +1,4 @@
-"""Credentials follow registrations: approval issues a code, leaving revokes it, reissue replaces."""
+"""Credentials follow registrations: approval issues a code, leaving revokes, reissue replaces."""
 
 from __future__ import annotations
 
