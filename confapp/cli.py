@@ -14,6 +14,7 @@ from confapp import demo
 from confapp.admin import services as admin
 from confapp.admin.group_csv import ImportRejected
 from confapp.auth import services as users
+from confapp.credentials.cli import badges as badges_command
 from confapp.database import is_sqlite
 from confapp.extensions import db
 from confapp.models import Conference, Group, Role
@@ -33,6 +34,7 @@ def _as_cli_actor() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    app.cli.add_command(badges_command)
 
     @app.cli.command("init-db")
     def init_db():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,6 +34,20 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "geolocation=(), microphone=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: every "next" and "back" goes here.
+
+    Browsers forgive tabs, newlines and backslashes in URLs ("/\t/evil.example" becomes
+    "//evil.example"), so any such character refuses the target outright.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @login_manager.user_loader

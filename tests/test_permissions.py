@@ -6,24 +6,22 @@ a page and forget to decide who may see it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from confapp.auth import services as users
 from confapp.extensions import db
 from confapp.models import Role, User
 from tests import factories
+from tests.world import MISSING, ROLES, World, build_world, log_in_as, snapshot, url_for_rule
 
-ROLES = ("anonymous", "secretary", "steward", "teller", "admin", "other_admin", "site_admin")
 NOT_IN_TABLE = {"static", "main.healthz"}  # public by design; healthz has its own test below
 
 
 @dataclass(frozen=True)
 class Redirect:
-    """A 302 to this path."""
+    """A 302 to this path (a URL rule: its variables are filled from the world)."""
 
     path: str
 
@@ -41,20 +39,36 @@ def row(*codes) -> dict:
     return dict(zip(ROLES, codes, strict=True))
 
 
-# In ROLES order: anonymous, secretary, steward, teller, admin, other_admin, site_admin.
-EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
-ADMIN_PAGE = row(LOGIN, 403, 403, 403, 200, 403, 200)
-SITE_ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 403, 200)
+C = "/admin/conferences/<int:conference_id>"
+G = "/groups/<int:group_id>"
+TO_GROUP = Redirect(G)  # a secretary's action done (or refused with a message): the group page
+TO_QUEUE = Redirect(f"{C}/queue")  # a committee decision made (or refused with a message)
+TO_SEATING = Redirect(f"{C}/groups/<int:group_id>/seating")
+
+# In ROLES order:
+# anonymous, secretary, other_secretary, steward, teller, admin, other_admin, site_admin.
+EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 200, 403, 200)
+SITE_ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 403, 403, 200)
 # The live rule preview belongs to no conference (it only computes the rule in the form), so
 # the admin of any conference may use it.
-ANY_ADMIN = row(LOGIN, 403, 403, 403, 200, 200, 200)
-LOGIN_PAGE = row(200, HOME, HOME, HOME, HOME, HOME, HOME)
-LOGOUT = row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
-PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+ANY_ADMIN = row(LOGIN, 403, 403, 403, 403, 200, 200, 200)
+LOGIN_PAGE = row(200, HOME, HOME, HOME, HOME, HOME, HOME, HOME)
+LOGOUT = row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200, 200)
+# Leeds's pages: its secretary and the conference's committee; anyone else is told there is
+# nothing at that address (404, not 403, so group and delegate ids do not leak).
+GROUP_PAGE = row(LOGIN, 200, 404, 404, 404, 200, 404, 200)
+GROUP_ACTION = row(LOGIN, TO_GROUP, 404, 404, 404, TO_GROUP, 404, TO_GROUP)
+DECISION = row(LOGIN, 403, 403, 403, 403, TO_QUEUE, 403, TO_QUEUE)
+SEATING = row(LOGIN, 403, 403, 403, 403, TO_SEATING, 403, TO_SEATING)
+TO_BADGES = Redirect(f"{C}/badges")
+PRINT_RUN = row(LOGIN, 403, 403, 403, 403, TO_BADGES, 403, TO_BADGES)
+REISSUE = row(LOGIN, 403, 403, 403, 403, TO_GROUP, 403, TO_GROUP)
 
-C = "/admin/conferences/<int:conference_id>"
-# (method, rule) -> expected answer per role. POSTs send an empty form: the page comes back
-# with the form's errors (200) for those allowed in, and the refusal for everyone else.
+# (method, rule) -> expected answer per role. POSTs send an empty form (unless FORMS says
+# otherwise): the page comes back with the form's errors (200), or the action is done or
+# refused with a message (a redirect), for those allowed in; everyone else gets the refusal.
 TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/"): EVERYONE,
     ("GET", "/login"): LOGIN_PAGE,
@@ -76,6 +90,52 @@ TABLE: dict[tuple[str, str], dict] = {
     ("POST", f"{C}/users/<int:user_id>/invitation"): ADMIN_PAGE,
     ("GET", f"{C}/audit"): ADMIN_PAGE,
     ("GET", "/admin/audit"): SITE_ADMIN_PAGE,
+    # The secretary's pages (confapp/registration/views.py).
+    ("GET", G): GROUP_PAGE,
+    ("GET", f"{G}/people/new/<pass_type>"): GROUP_PAGE,
+    ("POST", f"{G}/people/new/<pass_type>"): GROUP_PAGE,  # the form's errors
+    ("GET", f"{G}/people/<int:delegate_id>/edit"): GROUP_PAGE,
+    ("POST", f"{G}/people/<int:delegate_id>/edit"): GROUP_PAGE,  # Bob is submitted: refused
+    ("POST", f"{G}/people/<int:delegate_id>/withdraw"): GROUP_ACTION,  # Bob is withdrawn
+    ("POST", f"{G}/submit"): GROUP_ACTION,  # nothing to submit
+    ("GET", f"{G}/people/<int:delegate_id>/substitute"): GROUP_PAGE,
+    ("POST", f"{G}/people/<int:delegate_id>/substitute"): GROUP_PAGE,  # the form's errors
+    # The committee's review (confapp/admin/review.py).
+    ("GET", f"{C}/queue"): ADMIN_PAGE,
+    ("POST", f"{C}/people/<int:delegate_id>/approve"): DECISION,  # Bob is approved
+    ("POST", f"{C}/people/<int:delegate_id>/reject"): DECISION,  # no reason: refused
+    ("POST", f"{C}/groups/<int:group_id>/approve"): DECISION,  # Bob and Dan are approved
+    ("POST", f"{C}/substitutions/<int:substitution_id>/decide"): DECISION,  # no reason
+    ("GET", f"{C}/groups/<int:group_id>/seating"): ADMIN_PAGE,
+    ("POST", f"{C}/groups/<int:group_id>/seating"): SEATING,  # Cat sits in for Ann
+    ("GET", f"{C}/delegates"): ADMIN_PAGE,
+    # The credentials report (confapp/admin/report.py).
+    ("GET", f"{C}/report"): ADMIN_PAGE,
+    ("GET", f"{C}/report.csv"): ADMIN_PAGE,
+    ("GET", f"{C}/report.pdf"): ADMIN_PAGE,
+    # Delegates as CSV (confapp/admin/delegate_csv.py).
+    ("GET", f"{C}/delegates.csv"): ADMIN_PAGE,
+    ("GET", f"{C}/delegates/import"): ADMIN_PAGE,
+    ("POST", f"{C}/delegates/import"): ADMIN_PAGE,  # no file: the form's errors
+    # Badges (confapp/credentials/views.py).
+    ("GET", f"{C}/badges"): ADMIN_PAGE,
+    ("POST", f"{C}/badges"): PRINT_RUN,  # only new: Bob's badge is printed, nothing to print
+    ("GET", f"{C}/print-jobs/<int:job_id>"): ADMIN_PAGE,
+    ("GET", f"{C}/print-jobs/<int:job_id>.json"): ADMIN_PAGE,
+    ("GET", f"{C}/print-jobs/<int:job_id>.pdf"): ADMIN_PAGE,
+    ("POST", f"{C}/people/<int:delegate_id>/reissue"): REISSUE,  # Bob is submitted: refused
+    ("GET", f"{G}/badges.pdf"): GROUP_PAGE,
+    ("GET", f"{G}/people/<int:delegate_id>/badge-link"): GROUP_PAGE,
+    ("GET", "/badge/<link>"): PUBLIC,  # the signed link is the key
+}
+
+# Forms for POST rows that answer an empty form with 404 (an alternate not in the group).
+FORMS: dict[tuple[str, str], dict] = {
+    ("POST", f"{C}/badges"): {"kind": "badges", "scope": "new", "layout": "a6"},
+    ("POST", f"{C}/groups/<int:group_id>/seating"): {
+        "alternate": "<alternate_id>",
+        "absent": "<approved_delegate_id>",
+    },
 }
 
 CELLS = [
@@ -84,58 +144,23 @@ CELLS = [
     for role, expected in expected.items()
 ]
 
-MISSING = 999_999  # an id no row has
-
-
-@dataclass
-class World:
-    """Two conferences, a user for every role, and a person with a pending invitation."""
-
-    conference_id: int
-    invitee_id: int
-    token: str
-    emails: dict[str, str]
-
 
 @pytest.fixture
 def world(db) -> World:
-    conference = factories.conference()
-    other = factories.conference()
-    leeds = factories.group(conference, "Leeds")
-    people = {
-        "secretary": factories.user(conf=conference, role=Role.SECRETARY, group=leeds),
-        "steward": factories.user(conf=conference, role=Role.STEWARD),
-        "teller": factories.user(conf=conference, role=Role.TELLER),
-        "admin": factories.user(conf=conference, role=Role.ADMIN),
-        "other_admin": factories.user(conf=other, role=Role.ADMIN),
-        "site_admin": factories.user(site_admin=True),
+    """A fresh world for every test: no cell sees what another cell's POST did."""
+    return build_world()
+
+
+def form_for(method: str, rule: str, world: World) -> dict:
+    """The form a row posts, its <variables> filled from the world."""
+    ids = {
+        "alternate_id": world.alternate_id,
+        "approved_delegate_id": world.approved_delegate_id,
     }
-    invitee = factories.user(conf=conference, role=Role.STEWARD, password=None)
-    token = users.issue_invitation(invitee)
-    db.session.commit()
-    return World(
-        conference_id=conference.id,
-        invitee_id=invitee.id,
-        token=token,
-        emails={role: person.email for role, person in people.items()},
-    )
-
-
-def url_for_rule(rule: str, world: World, **values) -> str:
-    """The rule with its variables filled from the world (or from `values`)."""
-    known = {"conference_id": world.conference_id, "user_id": world.invitee_id}
-    known["token"] = world.token
-    known.update(values)
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(known[m.group(1)]), rule)
-
-
-def log_in_as(client, world: World, role: str) -> None:
-    if role == "anonymous":
-        return
-    response = client.post(
-        "/login", data={"email": world.emails[role], "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
+    return {
+        name: url_for_rule(value, world, **ids)
+        for name, value in FORMS.get((method, rule), {}).items()
+    }
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -156,29 +181,45 @@ def test_table_covers_every_route(app):
 
 
 def test_a_new_route_without_a_row_is_noticed(app):
+    # Only what the new route adds: whether the table is complete is the test above's job.
+    missing_before = app_routes(app) - set(TABLE)
+
     app.add_url_rule("/admin/new-page", "new_page", lambda: "hello", methods=["GET", "POST"])
 
-    assert app_routes(app) - set(TABLE) == {("GET", "/admin/new-page"), ("POST", "/admin/new-page")}
+    assert app_routes(app) - set(TABLE) - missing_before == {
+        ("GET", "/admin/new-page"),
+        ("POST", "/admin/new-page"),
+    }
+
+
+def is_refusal(expected, role: str) -> bool:
+    """Whether the cell's answer turns the user away (so nothing may change)."""
+    return expected in (403, 404) or (expected is LOGIN and role == "anonymous")
 
 
 @pytest.mark.parametrize(("method", "rule", "role", "expected"), CELLS)
 def test_permission(client, world, method, rule, role, expected):
     log_in_as(client, world, role)
     url = url_for_rule(rule, world)
+    before = snapshot() if method == "GET" or is_refusal(expected, role) else None
 
-    response = client.open(url, method=method, data={})
+    response = client.open(url, method=method, data=form_for(method, rule, world))
 
+    page = response.get_data().decode("utf-8", "replace")  # the report's PDF is bytes
     if isinstance(expected, Redirect):
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        assert response.status_code == 302, page[:500]
         location = urlsplit(response.headers["Location"])
-        assert location.path == expected.path
+        assert location.path == url_for_rule(expected.path, world)
         if expected is LOGIN and method == "GET":
             assert parse_qs(location.query)["next"] == [urlsplit(url).path]
-        return
-    assert response.status_code == expected, response.get_data(as_text=True)[:500]
-    page = response.get_data(as_text=True)
+    else:
+        assert response.status_code == expected, page[:500]
     if expected == 403:
         assert "Your account does not have access to this page." in page
+    if expected == 404:
+        assert "There is nothing at this address." in page
+    if before is not None:  # a GET changes nothing, and neither does a refused POST
+        assert snapshot() == before
 
 
 CONFERENCE_RULES = [(method, rule) for (method, rule) in TABLE if "<int:conference_id>" in rule]
@@ -195,6 +236,30 @@ def test_unknown_conference_is_not_found(client, world, method, rule, role):
 
     assert response.status_code == 404
     assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+ROW_RULES = [
+    (method, rule)
+    for (method, rule) in CONFERENCE_RULES
+    if any(f"<int:{name}>" in rule for name in ("group_id", "delegate_id", "substitution_id"))
+]
+
+
+@pytest.mark.parametrize(("method", "rule"), ROW_RULES, ids=[f"{m} {r}" for m, r in ROW_RULES])
+def test_rows_of_another_conference_are_not_found(client, world, method, rule):
+    """The admin of another conference, on their own conference's pages, with this one's ids."""
+    log_in_as(client, world, "other_admin")
+    before = snapshot()
+
+    response = client.open(
+        url_for_rule(rule, world, conference_id=world.other_conference_id),
+        method=method,
+        data=form_for(method, rule, world),
+    )
+
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("role", ["admin", "site_admin"])

@@ -6,6 +6,7 @@ import html
 import logging
 import re
 import stat
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,6 +16,7 @@ from confapp.extensions import db
 from confapp.models import Role, User
 from tests import factories
 from tests.conftest import make_app
+from tests.world import build_world, log_in_as, snapshot, url_for_rule
 
 TEMPLATES = cfg.PROJECT_ROOT / "templates"
 CSRF_MESSAGE = "The form had expired or was sent from elsewhere. Go back, reload and try again."
@@ -95,11 +97,11 @@ class TestCsrf:
     def user(self, db):
         return factories.user()
 
-    def log_in(self, client, user):
+    def log_in(self, client, email: str):
         token = token_from(client.get("/login"))
         response = client.post(
             "/login",
-            data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
+            data={"email": email, "password": factories.PASSWORD, "csrf_token": token},
         )
         assert response.status_code == 302
 
@@ -121,38 +123,32 @@ class TestCsrf:
         assert not is_logged_in(client)
 
     def test_login_with_the_token_from_the_form_works(self, client, user):
-        self.log_in(client, user)
+        self.log_in(client, user.email)
 
         assert is_logged_in(client)
 
-    def test_every_post_route_needs_the_token(self, app, client, user, db):
+    def test_every_post_route_needs_the_token(self, app, client, db):
         """Whatever POST route exists, a request without the token changes nothing."""
-        conference = factories.conference()
-        invitee = factories.user(conf=conference, role=Role.TELLER, password=None)
-        invitation = users.issue_invitation(invitee)
-        user.is_site_admin = True
-        db.session.commit()
-        self.log_in(client, user)
-        values = {"conference_id": conference.id, "user_id": invitee.id, "token": invitation}
+        world = build_world()  # a row behind every URL variable, as in the permission table
+        self.log_in(client, world.emails["site_admin"])  # allowed everywhere
         post_rules = [r.rule for r in app.url_map.iter_rules() if "POST" in r.methods]
         assert "/admin/conferences/<int:conference_id>/users" in post_rules
+        assert "/groups/<int:group_id>/people/<int:delegate_id>/withdraw" in post_rules
+        before = snapshot()
 
         for rule in post_rules:
-            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+            url = url_for_rule(rule, world)
             response = client.post(url, data={"email": "x@example.org", "role": "teller"})
             assert response.status_code == 400, rule
             assert CSRF_MESSAGE in text(response), rule
 
         assert is_logged_in(client)  # /logout without a token did not log out
-        db.session.expire_all()
-        assert (
-            db.session.execute(db.select(User).where(User.email == "x@example.org")).first() is None
-        )
-        assert db.session.get(User, invitee.id).password_hash is None
+        assert snapshot() == before  # nobody invited, approved, withdrawn, submitted, seated...
+        assert db.session.get(User, world.invitee_id).password_hash is None
 
     def test_rule_preview_needs_the_header(self, client, db):
         conference = factories.conference()
-        self.log_in(client, factories.user(conf=conference, role=Role.ADMIN))
+        self.log_in(client, factories.user(conf=conference, role=Role.ADMIN).email)
         token = token_from(client.get(f"/admin/conferences/{conference.id}/edit"))
         rule = {"formula": "steps", "first": "100", "step": "100", "rounding": "up"}
         rule.update({"minimum": "1", "cap": "5", "samples": "250"})
@@ -165,6 +161,55 @@ class TestCsrf:
         assert with_header.status_code == 200
         assert "1 delegate for the first 100 members" in text(with_header)
         assert "250 0 0 3 – 3 250" in text(with_header)  # 250 members: 3 delegates
+
+
+# ---- where the committee is sent back to ---------------------------------------------------
+
+# The queue's forms send `next` (the queue's own address) so a decision returns there; the
+# review follows it only within the site, as the login's ?next= (tests/auth/test_login.py).
+QUEUE = "/admin/conferences/{c}/queue"
+
+
+@pytest.mark.parametrize(
+    ("target", "lands_on"),
+    [
+        pytest.param(QUEUE + "?group=2", QUEUE + "?group=2", id="the queue"),
+        pytest.param("//evil.example", QUEUE, id="protocol-relative"),
+        pytest.param("https://evil.example/queue", QUEUE, id="absolute"),
+        pytest.param("javascript:alert(1)", QUEUE, id="javascript"),
+        pytest.param("/\t/evil.example", QUEUE, id="tab"),
+        pytest.param("/\n/evil.example", QUEUE, id="newline"),
+        pytest.param("/\\evil.example", QUEUE, id="backslash"),
+    ],
+)
+def test_a_decision_returns_only_within_the_site(client, db, target, lands_on):
+    world = build_world()
+    log_in_as(client, world, "admin")
+    rule = "/admin/conferences/<int:conference_id>/groups/<int:group_id>/approve"
+
+    response = client.post(
+        url_for_rule(rule, world), data={"next": target.format(c=world.conference_id)}
+    )
+
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.scheme in ("", "http") and location.netloc in ("", "localhost")
+    assert location.path + (f"?{location.query}" if location.query else "") == lands_on.format(
+        c=world.conference_id
+    )
+
+
+def test_a_next_with_a_newline_does_not_break_the_login(client, db):
+    user = factories.user()
+
+    response = client.post(
+        "/login",
+        query_string={"next": "/groups\n/1"},
+        data={"email": user.email, "password": factories.PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).netloc in ("", "localhost")
 
 
 # ---- the login rate limit -------------------------------------------------------------------

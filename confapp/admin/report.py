@@ -9,10 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import sqlalchemy as sa
 from flask import Response, current_app, g, render_template
@@ -33,6 +30,7 @@ from confapp.models import (
     User,
     utcnow,
 )
+from confapp.pdf import static_only_fetcher
 
 # A registration counts once its secretary has submitted it, and until it is rejected,
 # withdrawn or replaced.
@@ -375,36 +373,6 @@ def report_csv(report: Report) -> str:
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
-
-
-def static_only_fetcher(root: str | Path):
-    """A WeasyPrint URL fetcher that reads files under `root` and refuses anything else."""
-    return _fetcher_class()(root)
-
-
-@cache
-def _fetcher_class():
-    # WeasyPrint takes half a second to import: only the PDF download pays for it.
-    from weasyprint.urls import URLFetcher
-
-    class StaticOnlyFetcher(URLFetcher):
-        """Lets WeasyPrint read files under one folder and nothing else: no network."""
-
-        def __init__(self, root: str | Path):
-            super().__init__(allowed_protocols=("file",), allow_redirects=False)
-            self.root = Path(root).resolve()
-
-        def fetch(self, url, headers=None):
-            """Fetch `url` if it names a file inside the folder; ValueError otherwise."""
-            parts = urlsplit(url)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise ValueError(f"refused (not a file in static/): {url}")
-            path = Path(url2pathname(parts.path)).resolve()
-            if not path.is_relative_to(self.root) or not path.is_file():
-                raise ValueError(f"refused (outside static/): {url}")
-            return super().fetch(url, headers)
-
-    return StaticOnlyFetcher
 
 
 def report_pdf(html: str) -> bytes:

@@ -15,6 +15,7 @@ from confapp.extensions import db
 from confapp.models import Delegate, Group, PassType, Role, Status, Substitution
 from confapp.registration import rules, services
 from confapp.registration.services import RegistrationError
+from confapp.security import local_path
 
 
 def _delegate(conference_id: int, delegate_id: int) -> Delegate:
@@ -33,10 +34,7 @@ def _group(conference_id: int, group_id: int) -> Group:
 
 def _back(default: str):
     """Return to the page the committee acted from (only a path on this site)."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    return redirect(local_path(request.form.get("next")) or default)
 
 
 @bp.route("/conferences/<int:conference_id>/queue")

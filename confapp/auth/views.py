@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -12,6 +10,7 @@ from confapp.auth import services
 from confapp.auth.forms import LoginForm, SetPasswordForm
 from confapp.extensions import db, limiter
 from confapp.models import utcnow
+from confapp.security import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -22,9 +21,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only follow a ?next= that stays on this site."""
-    if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
-        return target
-    return url_for("main.home")
+    return local_path(target) or url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

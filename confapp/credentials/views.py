@@ -39,7 +39,7 @@ def badge_link_token(credential: Credential) -> str:
 
 def badge_link(credential: Credential) -> str:
     """The personal link that shows a badge on the holder's phone."""
-    return url_for("credentials.personal_badge", token=badge_link_token(credential), _external=True)
+    return url_for("credentials.personal_badge", link=badge_link_token(credential), _external=True)
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -207,11 +207,11 @@ def show_badge_link(group_id: int, delegate_id: int):
     )
 
 
-@bp.route("/badge/<token>")
-def personal_badge(token: str):
+@bp.route("/badge/<link>")
+def personal_badge(link: str):
     """A badge on the holder's phone screen, its QR large enough for a steward's scanner."""
     try:
-        credential_id = URLSafeSerializer(current_app.secret_key, salt=LINK_SALT).loads(token)
+        credential_id = URLSafeSerializer(current_app.secret_key, salt=LINK_SALT).loads(link)
     except BadSignature:
         abort(404)
     credential = db.session.get(Credential, credential_id)

@@ -22,7 +22,7 @@ def _race(app, group_id: int, user_ids: list[int], round_no: int) -> list[str]:
         with app.app_context():
             group = db.session.get(Group, group_id)
             user = db.session.get(User, user_id)
-            group.conference.rule  # loaded before the start, like a request's page
+            _ = group.conference.rule  # loaded before the start, as a request would
             details = PersonDetails(
                 name=f"Racer {round_no}-{index}", email=f"racer{round_no}-{index}@example.org"
             )

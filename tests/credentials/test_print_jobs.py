@@ -1,0 +1,147 @@
+"""The committee's print runs: what they select, their progress, their PDF, the audit log."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+
+from confapp.credentials import services as credentials
+from confapp.extensions import db
+from confapp.models import AuditEntry, Credential, Delegate, PrintJob, Role
+from tests import factories
+
+
+@pytest.fixture
+def app_config():
+    return {"PRINT_JOBS_INLINE": True}
+
+
+def _person(conference, group, name, pass_type="delegate", admin=None):
+    person = Delegate(
+        conference_id=conference.id,
+        group_id=group.id,
+        pass_type=pass_type,
+        seat="base" if pass_type == "delegate" else None,
+        alternate_rank=1 if pass_type == "alternate" else None,
+        name=name,
+        email=f"{name.lower().replace(' ', '.')}@example.org",
+        status="approved",
+    )
+    db.session.add(person)
+    db.session.flush()
+    credentials.issue(person, admin)
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def people(conference):
+    admin = factories.user("chair@example.org", conf=conference, role=Role.ADMIN)
+    leeds = factories.group(conference, "Leeds", members=1000)
+    york = factories.group(conference, "York", members=800)
+    return {
+        "admin": admin,
+        "leeds": leeds,
+        "york": york,
+        "ann": _person(conference, leeds, "Ann Jones", admin=admin),
+        "amy": _person(conference, leeds, "Amy Alt", "alternate", admin=admin),
+        "dan": _person(conference, york, "Dan Brown", admin=admin),
+    }
+
+
+def _pdf_text(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def _start(client, conference, **form):
+    return client.post(f"/admin/conferences/{conference.id}/badges", data=form)
+
+
+def test_a_run_renders_marks_printed_and_is_logged(client, conference, people, login):
+    login(people["admin"])
+    response = _start(client, conference, kind="badges", scope="all", layout="a6")
+    assert response.status_code == 302
+    job = db.session.execute(sa.select(PrintJob)).scalar_one()
+    state = client.get(f"/admin/conferences/{conference.id}/print-jobs/{job.id}.json").json
+    assert state == {"id": job.id, "status": "done", "done": 3, "total": 3, "error": ""}
+    pdf = client.get(f"/admin/conferences/{conference.id}/print-jobs/{job.id}.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = _pdf_text(pdf.data)
+    assert "Ann Jones" in text and "Amy Alt" in text and "Dan Brown" in text
+    db.session.expire_all()
+    assert all(c.printed_at for c in db.session.execute(sa.select(Credential)).scalars())
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.action == "badges.print")
+    ).scalar_one()
+    assert entry.actor == "chair@example.org" and entry.after["count"] == 3
+
+
+def test_only_new_prints_what_was_not_printed_or_was_reissued(client, conference, people, login):
+    login(people["admin"])
+    _start(client, conference, kind="badges", scope="all", layout="a4-8up")
+    credentials.issue(db.session.get(Delegate, people["dan"].id), people["admin"], "lost badge")
+    db.session.commit()
+    _start(client, conference, kind="badges", scope="new", layout="a4-8up")
+    second = db.session.execute(sa.select(PrintJob).order_by(PrintJob.id.desc())).scalars().first()
+    assert second.total == 1
+    assert "Dan Brown" in _pdf_text(
+        client.get(f"/admin/conferences/{conference.id}/print-jobs/{second.id}.pdf").data
+    )
+    page = client.post(
+        f"/admin/conferences/{conference.id}/badges",
+        data={"kind": "badges", "scope": "new", "layout": "a4-8up"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Nothing to print" in page
+
+
+def test_one_group_and_card_vote_cards(client, conference, people, login):
+    login(people["admin"])
+    _start(
+        client, conference, kind="badges", scope="group", group_id=people["york"].id, layout="a6"
+    )
+    job = db.session.execute(sa.select(PrintJob)).scalar_one()
+    assert job.total == 1
+    _start(client, conference, kind="cards", scope="all", layout="a4-8up")
+    cards = db.session.execute(sa.select(PrintJob).where(PrintJob.kind == "cards")).scalar_one()
+    assert cards.total == 2  # the voting delegates, not the alternate
+    text = _pdf_text(
+        client.get(f"/admin/conferences/{conference.id}/print-jobs/{cards.id}.pdf").data
+    )
+    assert "Ann Jones" in text and "1,000" in text and "Amy Alt" not in text
+
+
+def test_a_failed_run_says_why(client, conference, people, login, monkeypatch):
+    login(people["admin"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("printer font missing")
+
+    monkeypatch.setattr("confapp.credentials.render.render_badges", broken)
+    _start(client, conference, kind="badges", scope="all", layout="a6")
+    job = db.session.execute(sa.select(PrintJob)).scalar_one()
+    state = client.get(f"/admin/conferences/{conference.id}/print-jobs/{job.id}.json").json
+    assert state["status"] == "failed" and "printer font missing" in state["error"]
+    assert (
+        client.get(f"/admin/conferences/{conference.id}/print-jobs/{job.id}.pdf").status_code == 404
+    )
+
+
+def test_the_secretary_downloads_only_their_groups_badges(client, conference, people, login):
+    leeds, york = people["leeds"], people["york"]
+    login(factories.user(conf=conference, role=Role.SECRETARY, group=leeds))
+    pdf = client.get(f"/groups/{leeds.id}/badges.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = _pdf_text(pdf.data)
+    assert "Ann Jones" in text and "Dan Brown" not in text
+    assert client.get(f"/groups/{york.id}/badges.pdf").status_code == 404
+
+
+def test_a_secretary_cannot_start_print_runs(client, conference, people, login):
+    login(factories.user(conf=conference, role=Role.SECRETARY, group=people["leeds"]))
+    assert _start(client, conference, kind="badges", scope="all").status_code == 403
+    assert db.session.execute(sa.select(PrintJob)).first() is None
