@@ -124,6 +124,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{C}/print-jobs/<int:job_id>.json"): ADMIN_PAGE,
     ("GET", f"{C}/print-jobs/<int:job_id>.pdf"): ADMIN_PAGE,
     ("POST", f"{C}/people/<int:delegate_id>/reissue"): REISSUE,  # Bob is submitted: refused
+    ("POST", f"{C}/people/<int:delegate_id>/badge.pdf"): ADMIN_PAGE,  # Bob's badge, printed
     ("GET", f"{G}/badges.pdf"): GROUP_PAGE,
     ("GET", f"{G}/people/<int:delegate_id>/badge-link"): GROUP_PAGE,
     ("GET", "/badge/<link>"): PUBLIC,  # the signed link is the key

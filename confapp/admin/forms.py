@@ -166,6 +166,14 @@ class ConferenceForm(RuleForm):
         default=50,
         validators=[DataRequired(), NumberRange(1, 100)],
     )
+    badge_layout = SelectField(
+        "Badge layout",
+        choices=[
+            ("a4-8up", "A4, 8 credit-card badges (85 x 54 mm) with crop marks"),
+            ("a6", "A6, one badge a page"),
+        ],
+        default="a4-8up",
+    )
     sections = FieldList(FormField(SectionForm), min_entries=SECTION_ROWS)
 
     def validate_ends_on(self, field):

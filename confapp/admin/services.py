@@ -193,6 +193,7 @@ def save_conference(form, conference: Conference | None = None) -> Conference:
     conference.registration_deadline = to_utc(form.registration_deadline.data, form.timezone.data)
     conference.membership_as_at = form.membership_as_at.data
     conference.quorum_percent = form.quorum_percent.data
+    conference.badge_layout = form.badge_layout.data
     conference.entitlement_rule = rule.to_dict()
     conference.card_vote_rule = card_rule.to_dict()
     if creating:

@@ -18,13 +18,14 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
+from confapp import audit
 from confapp.auth.access import requires
 from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
 from confapp.credentials import services as credentials
 from confapp.credentials.qr import qr_svg
 from confapp.extensions import db
-from confapp.models import Credential, Delegate, Group, PrintJob, Role, Status
+from confapp.models import Credential, Delegate, Group, PrintJob, Role, Status, utcnow
 from confapp.registration.views import delegate_or_404, group_or_404
 
 bp = Blueprint("credentials", __name__)
@@ -172,6 +173,35 @@ def reissue(conference_id: int, delegate_id: int):
         db.session.commit()
         flash(f"New badge code for {delegate.name}; the old one is revoked.", "success")
     return redirect(url_for("registration.delegation", group_id=delegate.group_id))
+
+
+@bp.route(
+    "/admin/conferences/<int:conference_id>/people/<int:delegate_id>/badge.pdf", methods=["POST"]
+)
+@requires(Role.ADMIN)
+def one_badge(conference_id: int, delegate_id: int):
+    """One person's badge, printed at once (a replacement at the desk); marked printed."""
+    from confapp.credentials import render
+
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.conference_id != conference_id:
+        abort(404)
+    conference = g.conference
+    query = badge_data.live_credentials_query(conference).where(Delegate.id == delegate.id)
+    items = badge_data.badges_for(conference, query)
+    if not items:
+        abort(404, description=f"{delegate.name} has no live badge: approve or reissue first.")
+    pdf = render.render_badges(items, conference.badge_layout)
+    credential = db.session.get(Credential, items[0].credential_id)
+    credential.printed_at = utcnow()
+    audit.record(
+        "badges.print",
+        conference,
+        after={"count": 1, "layout": conference.badge_layout, "delegate_id": delegate.id},
+        summary=f"1 badge ({delegate.name}, {conference.badge_layout})",
+    )
+    db.session.commit()
+    return _pdf(pdf, f"badge-{delegate.id}.pdf")
 
 
 # ---- secretaries and badge holders --------------------------------------------------------

@@ -145,3 +145,30 @@ def test_a_secretary_cannot_start_print_runs(client, conference, people, login):
     login(factories.user(conf=conference, role=Role.SECRETARY, group=people["leeds"]))
     assert _start(client, conference, kind="badges", scope="all").status_code == 403
     assert db.session.execute(sa.select(PrintJob)).first() is None
+
+
+def test_one_badge_prints_at_once_and_is_marked(client, conference, people, login):
+    login(people["admin"])
+    dan = people["dan"]
+    pdf = client.post(f"/admin/conferences/{conference.id}/people/{dan.id}/badge.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = _pdf_text(pdf.data)
+    assert "Dan Brown" in text and "Ann Jones" not in text
+    db.session.expire_all()
+    printed = {
+        c.delegate_id: c.printed_at for c in db.session.execute(sa.select(Credential)).scalars()
+    }
+    assert printed[dan.id] is not None and printed[people["ann"].id] is None
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.action == "badges.print")
+    ).scalar_one()
+    assert entry.after["delegate_id"] == dan.id
+
+
+def test_the_conference_chooses_its_badge_layout(client, conference, people, login):
+    conference.badge_layout = "a6"
+    db.session.commit()
+    login(factories.user(conf=conference, role=Role.SECRETARY, group=people["leeds"]))
+    pdf = client.get(f"/groups/{people['leeds'].id}/badges.pdf").data
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert b"297.638 x 419.528 pts" in info  # A6 (105 x 148 mm)
