@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from confapp import entitlement as ent
 from confapp.extensions import db
-from confapp.models import Conference, Group, Role, RoleGrant, Section, User, utcnow
+from confapp.models import Conference, Delegate, Group, Role, RoleGrant, Section, User, utcnow
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -88,3 +88,32 @@ def user(
         db.session.add(RoleGrant(user=row, conference_id=conf.id, role=role.value, group=group))
     db.session.commit()
     return row
+
+
+def approved_person(
+    conf: Conference,
+    group: Group,
+    name: str,
+    pass_type: str = "delegate",
+    *,
+    email: str | None = None,
+    actor: User | None = None,
+) -> Delegate:
+    """An approved registration with a live badge code, committed."""
+    from confapp.credentials import services as credentials
+
+    person = Delegate(
+        conference_id=conf.id,
+        group_id=group.id,
+        pass_type=pass_type,
+        seat="base" if pass_type == "delegate" else None,
+        alternate_rank=1 if pass_type == "alternate" else None,
+        name=name,
+        email=email or f"{name.lower().replace(' ', '.')}@example.org",
+        status="approved",
+    )
+    db.session.add(person)
+    db.session.flush()
+    credentials.issue(person, actor)
+    db.session.commit()
+    return person

@@ -1,22 +1,16 @@
-"""QR codes as inline SVG: one path, a quiet zone, error correction M."""
+"""QR codes as inline SVG for screens: the badges' own symbol, drawn as one path."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-import qrcode
-import qrcode.constants
-
-QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
+from confapp.credentials.render import qr_matrix
 
 
 @lru_cache(maxsize=4096)
 def qr_path(code: str) -> tuple[int, str]:
     """The code's modules as one SVG path, and the side length in modules (quiet zone included)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
-    qr.add_data(code)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()  # includes the border
+    matrix = qr_matrix(code)  # the printed badge's symbol, quiet zone included
     parts = []
     for y, row in enumerate(matrix):
         x = 0

@@ -6,6 +6,7 @@ Rows are checked as registration checks them; any problem rejects the whole file
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import re
@@ -26,16 +27,7 @@ from confapp.extensions import db
 from confapp.models import AuditEntry, Delegate, Role, RoleGrant, Substitution
 from tests import factories
 
-RULE = ent.EntitlementRule(
-    formula="steps",
-    first=749,
-    step=250,
-    rounding="up",
-    minimum=1,
-    cap=6,
-    reserved=(ent.ReservedSeat("women's seat", "women_members", 100, 1, "woman"),),
-    max_alternates=2,
-)
+RULE = dataclasses.replace(factories.LABOUR_RULE, max_alternates=2)
 HEADER = (
     "group,pass_type,name,email,phone,seat,is_woman,is_young,is_low_paid,elected_on,elected_at,"
     "status\n"

@@ -19,21 +19,7 @@ def app_config():
 
 
 def _person(conference, group, name, pass_type="delegate", admin=None):
-    person = Delegate(
-        conference_id=conference.id,
-        group_id=group.id,
-        pass_type=pass_type,
-        seat="base" if pass_type == "delegate" else None,
-        alternate_rank=1 if pass_type == "alternate" else None,
-        name=name,
-        email=f"{name.lower().replace(' ', '.')}@example.org",
-        status="approved",
-    )
-    db.session.add(person)
-    db.session.flush()
-    credentials.issue(person, admin)
-    db.session.commit()
-    return person
+    return factories.approved_person(conference, group, name, pass_type, actor=admin)
 
 
 @pytest.fixture

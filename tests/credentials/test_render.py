@@ -220,23 +220,8 @@ def people(conference):
 
 def approved(conference, group, name: str, pass_type: str = "delegate", n: int = 0):
     """An approved person with a live credential."""
-    from confapp.models import Delegate
-
-    person = Delegate(
-        conference_id=conference.id,
-        group_id=group.id,
-        pass_type=pass_type,
-        seat="base" if pass_type == "delegate" else None,
-        alternate_rank=1 if pass_type == "alternate" else None,
-        name=name,
-        email=f"person{n}.{group.id}@example.org",
-        status="approved",
-    )
-    db.session.add(person)
-    db.session.flush()
-    credentials.issue(person, None)
-    db.session.commit()
-    return person
+    email = f"person{n}.{group.id}@example.org"
+    return factories.approved_person(conference, group, name, pass_type, email=email)
 
 
 def _live_codes(conference) -> dict[str, str]:

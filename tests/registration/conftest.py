@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from confapp import entitlement as ent
 from confapp.models import Role
 from tests import factories
 
-EQUAL_RULE = ent.EntitlementRule(
-    formula="steps",
-    first=749,
-    step=250,
-    rounding="up",
-    minimum=1,
-    cap=6,
-    reserved=(ent.ReservedSeat("women's seat", "women_members", 100, 1, "woman"),),
+EQUAL_RULE = dataclasses.replace(
+    factories.LABOUR_RULE,
     equality=ent.EqualityRule(women_every_second=True, young_from=4),
     max_alternates=2,
 )
