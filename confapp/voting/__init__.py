@@ -1,0 +1,1 @@
+"""Voting: card-vote shares, teller entries and exact tallies."""
