@@ -55,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.admin import delegate_csv, report, review  # noqa: F401  (their routes)
     from confapp.admin.views import bp as admin_bp
     from confapp.auth.views import bp as auth_bp
+    from confapp.checkin.api import bp as api_bp
+    from confapp.checkin.views import bp as checkin_bp
     from confapp.credentials.views import bp as credentials_bp
     from confapp.registration.views import bp as registration_bp
 
@@ -63,6 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(registration_bp)
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(api_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

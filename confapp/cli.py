@@ -14,6 +14,7 @@ from confapp import demo
 from confapp.admin import services as admin
 from confapp.admin.group_csv import ImportRejected
 from confapp.auth import services as users
+from confapp.checkin.cli import create_device_token
 from confapp.credentials.cli import badges as badges_command
 from confapp.database import is_sqlite
 from confapp.extensions import db
@@ -35,6 +36,7 @@ def _as_cli_actor() -> None:
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(badges_command)
+    app.cli.add_command(create_device_token)
 
     @app.cli.command("init-db")
     def init_db():

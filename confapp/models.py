@@ -477,3 +477,123 @@ class PrintJob(db.Model):
             "status IN ('queued', 'running', 'done', 'failed')", name="known_job_status"
         ),
     )
+
+
+class Direction(enum.StrEnum):
+    """Which way a scan lets someone through a door."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class Door(db.Model):
+    """An entrance where stewards scan badges."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("conference_id", "name"),)
+
+
+class DeviceToken(db.Model):
+    """A scanner's key to the scan API, made and revoked by the committee; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    door_id: Mapped[int] = mapped_column(sa.ForeignKey("door.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+    door: Mapped[Door] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class ScanStatus(enum.StrEnum):
+    """The answer to a scan."""
+
+    OK = "ok"
+    REFUSED = "refused"
+
+
+class ScanReason(enum.StrEnum):
+    """Why a scan was refused."""
+
+    ALREADY_INSIDE = "already_inside"
+    NOT_INSIDE = "not_inside"
+    REVOKED = "revoked"
+    NOT_APPROVED = "not_approved"
+    UNKNOWN = "unknown"
+    OTHER_CONFERENCE = "other_conference"
+
+
+class Scan(db.Model):
+    """One scan at a door, admitted or refused, online or uploaded late: never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id", ondelete="CASCADE"))
+    # The scanning device ("t" + token hash prefix, or the user and browser) and its nonce:
+    # a retried request carries both again and is answered from the first.
+    device: Mapped[str] = mapped_column(sa.String(80))
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    direction: Mapped[str] = mapped_column(sa.String(3))
+    door_id: Mapped[int | None] = mapped_column(sa.ForeignKey("door.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(sa.String(40), default="")  # as scanned, cut short
+    credential_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("credential.id", ondelete="SET NULL")
+    )
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    device_token_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("device_token.id", ondelete="SET NULL")
+    )
+    scanned_at: Mapped[datetime]  # on the device's clock (UTC), never in the future
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    is_offline: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # An offline scan the server would have refused: the device let someone through on its own.
+    is_flagged: Mapped[bool] = mapped_column(default=False)
+    manual_reason: Mapped[str] = mapped_column(sa.String(300), default="")  # admitted by name
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    door: Mapped[Door | None] = relationship()
+    delegate: Mapped[Delegate | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    device_token: Mapped[DeviceToken | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("device", "nonce", name="uq_scan_device_nonce"),
+        sa.CheckConstraint("direction IN ('in', 'out')", name="known_direction"),
+        sa.CheckConstraint("status IN ('ok', 'refused')", name="known_scan_status"),
+        sa.Index("ix_scan_conference_received", "conference_id", "received_at"),
+        sa.Index("ix_scan_delegate", "delegate_id", "scanned_at"),
+    )
+
+
+class Presence(db.Model):
+    """Whether a person is inside now, since when and by which door: one row per person."""
+
+    delegate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"), primary_key=True
+    )
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    is_inside: Mapped[bool] = mapped_column(default=False)
+    door_id: Mapped[int | None] = mapped_column(sa.ForeignKey("door.id", ondelete="SET NULL"))
+    since: Mapped[datetime]
+
+    delegate: Mapped[Delegate] = relationship()
+    door: Mapped[Door | None] = relationship()

@@ -17,7 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -50,6 +50,7 @@ from confapp.models import (
 )
 from confapp.registration import rules
 from confapp.registration import services as registration
+from confapp.spreadsheet import FORMULA_START, safe_cell, utc_cell
 
 # ---- export --------------------------------------------------------------------------------
 
@@ -76,9 +77,6 @@ EXPORT_COLUMNS = (
 # Filters the delegate list and the export read from the query string.
 FILTERS = ("group", "region", "section", "status", "pass_type", "q")
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list: the four
-# the formula bar knows, plus tab and carriage return, which some programs strip first).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ID = re.compile(r"[0-9]{1,18}")  # an id a database integer can hold; longer names nothing
 
 
@@ -156,7 +154,7 @@ def delegates_csv(delegates: Iterable[Delegate]) -> str:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for delegate in delegates:
-        writer.writerow([_safe_cell(value) for value in _export_row(delegate)])
+        writer.writerow([safe_cell(value) for value in _export_row(delegate)])
     return out.getvalue()
 
 
@@ -178,22 +176,13 @@ def _export_row(d: Delegate) -> list[str]:
         d.elected_at,
         d.status,
         d.status_reason,
-        _utc(d.submitted_at),
-        _utc(d.decided_at),
+        utc_cell(d.submitted_at),
+        utc_cell(d.decided_at),
     ]
 
 
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
-
-
-def _utc(value: datetime | None) -> str:
-    return "" if value is None else value.replace(microsecond=0).isoformat() + "Z"
-
-
-def _safe_cell(value: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula (e.g. =HYPERLINK(...) in a name)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 # ---- import: reading the file --------------------------------------------------------------
@@ -424,7 +413,7 @@ def _check_date(raw: str, add: AddProblem) -> date | None:
 
 def _unescape(value: str) -> str:
     """Undo the export's formula guard, so an exported file imports the values it came from."""
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
         return value[1:]
     return value
 

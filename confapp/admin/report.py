@@ -31,6 +31,7 @@ from confapp.models import (
     utcnow,
 )
 from confapp.pdf import static_only_fetcher
+from confapp.spreadsheet import safe_cell
 
 # A registration counts once its secretary has submitted it, and until it is rejected,
 # withdrawn or replaced.
@@ -313,13 +314,6 @@ def credentials_report(conference: Conference) -> Report:
 
 # ---- CSV ---------------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
 
 def report_csv(report: Report) -> str:
     """The report as CSV: a row per section and one for all; the groups not registered; quorum."""
@@ -331,7 +325,7 @@ def report_csv(report: Report) -> str:
     for row in report.columns:
         writer.writerow(
             [
-                _text(row.label),
+                safe_cell(row.label),
                 *(getattr(row, key) for key, _ in FIGURES),
                 *(getattr(row, key) for key, _ in NON_VOTING_FIGURES),
             ]
@@ -354,15 +348,15 @@ def report_csv(report: Report) -> str:
         e = group.entitlement
         writer.writerow(
             [
-                _text(group.name),
-                _text(group.region),
-                _text(group.section),
+                safe_cell(group.name),
+                safe_cell(group.region),
+                safe_cell(group.section),
                 e.total_delegates,
                 e.base_delegates,
                 e.reserved_seats,
                 e.card_vote,
                 group.drafts,
-                _text("; ".join(group.secretary_emails)),
+                safe_cell("; ".join(group.secretary_emails)),
             ]
         )
     writer.writerow([])

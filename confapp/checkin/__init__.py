@@ -1,0 +1,1 @@
+"""The door: stewards scan badges, presence and quorum are live."""

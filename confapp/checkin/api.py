@@ -1,0 +1,314 @@
+"""The scan API (/api/v1): scans from the steward's page and from scanners with a device token."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_login import current_user
+
+from confapp.checkin import presence
+from confapp.checkin.scans import (
+    ScanError,
+    ScanInput,
+    Scanner,
+    ScanOutcome,
+    ScanReason,
+    record_scan,
+    token_hash,
+)
+from confapp.credentials import codes
+from confapp.extensions import csrf, db
+from confapp.models import (
+    Conference,
+    Credential,
+    Delegate,
+    DeviceToken,
+    Door,
+    Group,
+    Presence,
+    Role,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Scanners send a bearer token, not a CSRF token; a call made with a login session is
+# checked for its CSRF header in _scanner(), so exempting the blueprint leaves no gap.
+csrf.exempt(bp)
+
+MAX_BODY = 4096  # a scan is a few hundred bytes; anything bigger is not a scan
+NONCE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+BROWSER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+DOOR_ROLES = {Role.STEWARD, Role.ADMIN}
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+class BadScan(Exception):
+    """A scan request with a field missing or wrong: answered 400 naming the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _error(status: int, message: str, **extra):
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.post("/scans")
+def post_scan():
+    """Record one scan; the answer says admitted, left or why not."""
+    if request.content_length is None or request.content_length > MAX_BODY:
+        return _error(413, f"A scan is a JSON object of at most {MAX_BODY} bytes.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error(400, "The body must be a JSON object, sent as application/json.")
+    try:
+        scan, conference_id, browser = parse_scan(data)
+    except BadScan as problem:
+        return _error(400, problem.message, field=problem.field)
+    scanner = _scanner(conference_id, browser)
+    if not isinstance(scanner, Scanner):
+        return scanner
+    try:
+        outcome = record_scan(scanner, scan, remote_addr=request.remote_addr)
+    except ScanError as problem:
+        return _error(problem.status, problem.message, **problem.extra)
+    body = outcome_json(outcome)
+    if scan.code is not None and codes.normalise(scan.code) is None:
+        # Not a badge of ours at all (a poster's QR, a misread): stored, and said plainly.
+        body["error"] = "This is not a confapp badge code: 16 letters A-Z and digits 2-7."
+        return jsonify(body), 422
+    return jsonify(body)
+
+
+def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
+    """Check every field of a scan request; raise BadScan naming the first wrong one."""
+    known = {"code", "delegate_id", "reason", "door", "direction", "nonce", "scanned_at"}
+    known |= {"offline", "conference", "device"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BadScan(
+            unknown[0], f"Unknown field '{unknown[0]}'. Known: {', '.join(sorted(known))}."
+        )
+    direction = data.get("direction")
+    if direction not in ("in", "out"):
+        raise BadScan("direction", '\'direction\' must be "in" or "out".')
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str) or not NONCE.match(nonce):
+        raise BadScan(
+            "nonce",
+            "'nonce' must be 1 to 64 letters, digits or . _ : - , new for every scan "
+            "and the same when a scan is retried.",
+        )
+    code, delegate_id, reason = data.get("code"), data.get("delegate_id"), data.get("reason")
+    if (code is None) == (delegate_id is None):
+        raise BadScan("code", "Send either 'code' (the badge as scanned) or 'delegate_id'.")
+    if code is not None and (not isinstance(code, str) or not 1 <= len(code) <= 200):
+        raise BadScan("code", "'code' must be the scanned text: a string of 1 to 200 characters.")
+    manual_reason = ""
+    if delegate_id is not None:
+        if not isinstance(delegate_id, int) or isinstance(delegate_id, bool) or delegate_id < 1:
+            raise BadScan("delegate_id", "'delegate_id' must be a whole number.")
+        if not isinstance(reason, str) or not reason.strip():
+            raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
+        manual_reason = reason.strip()[:300]
+    elif reason is not None:
+        raise BadScan("reason", "'reason' goes with 'delegate_id' (admitting by name) only.")
+    door = data.get("door")
+    if door is not None and (not isinstance(door, str) or not 1 <= len(door) <= 100):
+        raise BadScan("door", "'door' must be the door's name, 1 to 100 characters.")
+    offline = data.get("offline", False)
+    if not isinstance(offline, bool):
+        raise BadScan("offline", "'offline' must be true or false.")
+    conference = data.get("conference")
+    if conference is not None and (not isinstance(conference, int) or isinstance(conference, bool)):
+        raise BadScan("conference", "'conference' must be the conference's id, a whole number.")
+    browser = data.get("device", "web")
+    if not isinstance(browser, str) or not BROWSER.match(browser):
+        raise BadScan("device", "'device' must be 1 to 40 letters, digits or dashes.")
+    scanned_at = _parse_time(data.get("scanned_at"))
+    scan = ScanInput(
+        direction=direction,
+        nonce=nonce,
+        code=code,
+        delegate_id=delegate_id,
+        manual_reason=manual_reason,
+        door=door,
+        scanned_at=scanned_at,
+        is_offline=offline,
+    )
+    return scan, conference, browser
+
+
+def _parse_time(value) -> datetime | None:
+    """An ISO 8601 time with its offset (or Z), as UTC without tzinfo like every *_at column."""
+    if value is None:
+        return None
+    message = "'scanned_at' must be an ISO 8601 time with its offset, e.g. 2027-03-13T08:59:30Z."
+    if not isinstance(value, str) or len(value) > 40:
+        raise BadScan("scanned_at", message)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadScan("scanned_at", message) from None
+    if parsed.tzinfo is None:
+        raise BadScan("scanned_at", message)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def _scanner(conference_id: int | None, browser: str):
+    """Who is scanning: a device token, or a steward's session (with its CSRF header)."""
+    token = _bearer()
+    if token:
+        return Scanner(token_hash=token_hash(token), actor="device token")
+    if not current_user.is_authenticated:
+        return _error(401, "Log in as a steward, or send 'Authorization: Bearer <device token>'.")
+    csrf.protect()
+    if conference_id is None:
+        return _error(400, "Name the conference (field 'conference').", field="conference")
+    if not _may_scan(conference_id):
+        return _error(403, "Your account may not scan badges in this conference.")
+    return Scanner(
+        conference_id=conference_id,
+        user_id=current_user.id,
+        actor=current_user.label,
+        browser=browser,
+    )
+
+
+def _may_scan(conference_id: int) -> bool:
+    return current_user.is_site_admin or bool(current_user.roles_in(conference_id) & DOOR_ROLES)
+
+
+def outcome_json(outcome: ScanOutcome) -> dict:
+    """The scan's answer as the API documents it."""
+    person = outcome.person
+    return {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "result": outcome.result,
+        "word": outcome.word,
+        "person": None
+        if person is None
+        else {
+            "id": person.delegate_id,
+            "name": person.name,
+            "group": person.group,
+            "pass_type": person.pass_type,
+        },
+        "since": _iso(outcome.since) if outcome.reason == ScanReason.ALREADY_INSIDE else None,
+        "door": outcome.door,
+        "scan_id": outcome.scan_id,
+        "flagged": outcome.is_flagged,
+        "replayed": outcome.is_replayed,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _conference_for_reader(conference_id: int) -> Conference:
+    """The conference, if the caller (token of it, or steward/committee) may read its door data."""
+    conference = db.session.get(Conference, conference_id)
+    if conference is None:
+        abort(404)
+    token = _bearer()
+    if token:
+        found = db.session.execute(
+            sa.select(DeviceToken.conference_id).where(
+                DeviceToken.token_hash == token_hash(token), DeviceToken.revoked_at.is_(None)
+            )
+        ).scalar()
+        if found is None:
+            abort(401, "This device token is not valid: it is unknown or revoked.")
+        if found != conference_id:
+            abort(404)
+        return conference
+    if not current_user.is_authenticated:
+        abort(401, "Log in as a steward, or send 'Authorization: Bearer <device token>'.")
+    if not _may_scan(conference_id):
+        abort(403)
+    return conference
+
+
+@bp.get("/conferences/<int:conference_id>/roster")
+def roster(conference_id: int):
+    """Everything a door needs to answer scans offline: codes, names, revoked codes, who is in."""
+    conference = _conference_for_reader(conference_id)
+    live = sa.orm.aliased(Credential)
+    people = db.session.execute(
+        sa.select(
+            Delegate.id, Delegate.name, Group.name, Delegate.pass_type, Delegate.status, live.code
+        )
+        .join(Group, Group.id == Delegate.group_id)
+        .outerjoin(live, sa.and_(live.delegate_id == Delegate.id, live.revoked_at.is_(None)))
+        .where(
+            Delegate.conference_id == conference.id,
+            sa.or_(live.id.is_not(None), Delegate.status == "approved"),
+        )
+        .order_by(Delegate.name)
+    ).all()
+    revoked = db.session.execute(
+        sa.select(Credential.code, Delegate.name, Group.name)
+        .join(Delegate, Delegate.id == Credential.delegate_id)
+        .join(Group, Group.id == Delegate.group_id)
+        .where(Credential.conference_id == conference.id, Credential.revoked_at.is_not(None))
+    ).all()
+    inside = db.session.execute(
+        sa.select(Presence.delegate_id, Presence.since, Door.name)
+        .outerjoin(Door, Door.id == Presence.door_id)
+        .where(Presence.conference_id == conference.id, Presence.is_inside)
+    ).all()
+    doors = db.session.execute(
+        sa.select(Door.name).where(Door.conference_id == conference.id).order_by(Door.name)
+    ).scalars()
+    return jsonify(
+        {
+            "conference": {"id": conference.id, "name": conference.name},
+            "generated_at": _iso(datetime.now(UTC).replace(tzinfo=None)),
+            "doors": list(doors),
+            "people": [
+                {
+                    "id": pid,
+                    "name": name,
+                    "group": group,
+                    "pass_type": pass_type,
+                    "approved": status == "approved",
+                    "code": code,
+                }
+                for pid, name, group, pass_type, status, code in people
+            ],
+            "revoked": [{"code": c, "name": n, "group": g} for c, n, g in revoked],
+            "inside": {
+                str(pid): {"since": _iso(since), "door": door} for pid, since, door in inside
+            },
+        }
+    )
+
+
+@bp.get("/conferences/<int:conference_id>/presence")
+def presence_now(conference_id: int):
+    """The live counters: inside now, per door, delegates and votes present, quorum."""
+    conference = _conference_for_reader(conference_id)
+    return jsonify(presence.summary(conference).as_json())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API described for other scanners' makers (OpenAPI 3.1)."""
+    spec = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    spec["servers"] = [{"url": request.host_url.rstrip("/") + "/api/v1"}]
+    return current_app.response_class(json.dumps(spec, indent=2), mimetype="application/json")

@@ -1,0 +1,431 @@
+"""Recording a scan at the door: exactly once, in two database round trips.
+
+At 9 a.m. a dozen doors scan at once, so the scan's path is kept to one read (who is
+scanning, which door, whose badge, are they inside, was this nonce seen before) and one
+write. Admission is decided by the database, not by Python: the presence row is changed
+only WHERE the person is not already inside, so two stewards scanning one badge at the
+same instant admit it once; the (device, nonce) unique constraint makes a retried
+request count once. On PostgreSQL the write is one statement (presence, scan and audit
+entry together, atomic); SQLite has no writing CTEs, so there it is one short transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from confapp.credentials import codes
+from confapp.extensions import db
+from confapp.models import AuditEntry, Direction, Scan, ScanReason, ScanStatus, Status, utcnow
+
+# How far ahead of the server a device's clock may run before its time is not believed.
+CLOCK_SKEW = timedelta(minutes=2)
+
+WORDS = {
+    "admitted": "ADMITTED",
+    "left": "LEFT",
+    ScanReason.ALREADY_INSIDE: "ALREADY INSIDE",
+    ScanReason.NOT_INSIDE: "NOT INSIDE",
+    ScanReason.REVOKED: "REVOKED",
+    ScanReason.NOT_APPROVED: "NOT APPROVED",
+    ScanReason.UNKNOWN: "UNKNOWN",
+    ScanReason.OTHER_CONFERENCE: "OTHER CONFERENCE",
+}
+
+
+class ScanError(Exception):
+    """A scan request that cannot be recorded at all (unknown door, bad token)."""
+
+    def __init__(self, status: int, message: str, **extra) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a device token: its SHA-256, so a database leak opens no door."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """Who scans: a device token (by its hash), or a logged-in steward in one conference."""
+
+    token_hash: str | None = None
+    conference_id: int | None = None
+    user_id: int | None = None
+    actor: str = ""
+    browser: str = "web"  # the page's own device id, so two phones of one steward differ
+
+    @property
+    def device(self) -> str:
+        """The device half of the exactly-once key (device, nonce)."""
+        if self.token_hash:
+            return "t" + self.token_hash[:24]
+        return f"u{self.user_id}:{self.browser}"
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    """A scan as the device sent it: a code (or a person chosen by name) at a door."""
+
+    direction: str
+    nonce: str
+    code: str | None = None
+    delegate_id: int | None = None  # admitted by name when a badge is lost
+    manual_reason: str = ""
+    door: str | None = None  # a device token's own door when not given
+    scanned_at: datetime | None = None
+    is_offline: bool = False
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom the scan was about, as the steward needs to see them."""
+
+    delegate_id: int
+    name: str
+    group: str
+    pass_type: str
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The answer to a scan, as the API sends it and the page shows it."""
+
+    scan_id: int
+    status: str
+    reason: str | None
+    direction: str
+    person: Person | None
+    since: datetime | None = None  # already inside: admitted when
+    door: str | None = None  # already inside: by which door; else the scanning door
+    is_flagged: bool = False
+    is_replayed: bool = False
+
+    @property
+    def result(self) -> str:
+        """One word for the outcome: admitted, left, or the refusal's reason."""
+        if self.status == ScanStatus.OK:
+            return "admitted" if self.direction == Direction.IN else "left"
+        return self.reason or ""
+
+    @property
+    def word(self) -> str:
+        """What the steward's screen says in capitals."""
+        return WORDS[self.result]
+
+
+_READ = sa.text(
+    """
+    SELECT t.id AS token_id, t.conference_id AS token_conference_id,
+           dr.id AS door_id, dr.name AS door_name,
+           c.id AS credential_id, c.revoked_at,
+           d.id AS delegate_id, d.conference_id AS delegate_conference_id, d.status,
+           d.name, d.pass_type, g.name AS group_name,
+           p.is_inside, p.since, pd.name AS presence_door,
+           s.id AS prior_id, s.status AS prior_status, s.reason AS prior_reason,
+           s.direction AS prior_direction, s.is_flagged AS prior_flagged
+    FROM (SELECT 1 AS one) AS here
+    LEFT JOIN device_token t ON t.token_hash = :token_hash AND t.revoked_at IS NULL
+    LEFT JOIN door dr ON (
+        (CAST(:door AS VARCHAR) IS NULL AND dr.id = t.door_id)
+        OR (dr.name = :door AND dr.conference_id = COALESCE(t.conference_id, CAST(:conference_id AS INTEGER))))
+    LEFT JOIN credential c ON c.code = :code
+    LEFT JOIN delegate d ON d.id = COALESCE(c.delegate_id, CAST(:delegate_id AS INTEGER))
+    LEFT JOIN "group" g ON g.id = d.group_id
+    LEFT JOIN presence p ON p.delegate_id = d.id
+    LEFT JOIN door pd ON pd.id = p.door_id
+    LEFT JOIN scan s ON s.device = :device AND s.nonce = :nonce
+    """
+).columns(revoked_at=sa.DateTime, since=sa.DateTime)  # SQLite hands back text otherwise
+
+# What changes presence: admit WHERE not inside, let out WHERE inside. Nothing else does.
+_ADMIT = """
+    INSERT INTO presence (delegate_id, conference_id, is_inside, door_id, since)
+    VALUES (:delegate_id, :conference_id, TRUE, :door_id, :scanned_at)
+    ON CONFLICT (delegate_id) DO UPDATE
+        SET is_inside = TRUE, door_id = excluded.door_id, since = excluded.since
+        WHERE presence.is_inside = FALSE
+    RETURNING delegate_id
+"""
+_LET_OUT = """
+    UPDATE presence SET is_inside = FALSE, door_id = :door_id, since = :scanned_at
+    WHERE delegate_id = :delegate_id AND is_inside = TRUE
+    RETURNING delegate_id
+"""
+_NOTHING = "SELECT delegate_id FROM presence WHERE FALSE"
+
+_SCAN_COLUMNS = (
+    "conference_id, device, nonce, direction, door_id, code, credential_id, delegate_id, "
+    "user_id, device_token_id, scanned_at, received_at, is_offline, manual_reason"
+)
+_SCAN_VALUES = (
+    ":conference_id, :device, :nonce, :direction, :door_id, :code, :credential_id, "
+    ":delegate_id, :user_id, :device_token_id, :scanned_at, :received_at, :is_offline, "
+    ":manual_reason"
+)
+
+# PostgreSQL: presence, scan and audit entry in one atomic statement. The scan is 'ok'
+# exactly when the presence row moved; a nonce already on record inserts nothing.
+_PG_WRITE = """
+    WITH moved AS ({move}),
+    scan AS (
+        INSERT INTO scan ({columns}, status, reason, is_flagged)
+        SELECT {values},
+               CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 'ok' ELSE 'refused' END,
+               CASE WHEN EXISTS (SELECT 1 FROM moved) THEN NULL ELSE :refusal END,
+               :is_offline AND NOT EXISTS (SELECT 1 FROM moved)
+        ON CONFLICT (device, nonce) DO NOTHING
+        RETURNING id, status
+    ),
+    logged AS (
+        INSERT INTO audit_entry (at, user_id, actor, action, entity_type, entity_id,
+                                 conference_id, summary, after, remote_addr)
+        SELECT :received_at, CAST(:user_id AS INTEGER), :actor,
+               CASE WHEN scan.status = 'ok' THEN :ok_action ELSE 'scan.refused' END,
+               'scan', scan.id, :conference_id,
+               CASE WHEN scan.status = 'ok' THEN :ok_summary ELSE :refused_summary END,
+               CAST(CASE WHEN scan.status = 'ok' THEN :ok_after ELSE :refused_after END AS JSON),
+               :remote_addr
+        FROM scan
+    )
+    SELECT id, status FROM scan
+"""
+# In a SELECT list PostgreSQL cannot tell a NULL parameter's type from the target column.
+_PG_VALUES = (
+    "CAST(:conference_id AS INTEGER), :device, :nonce, :direction, CAST(:door_id AS INTEGER), "
+    ":code, CAST(:credential_id AS INTEGER), CAST(:delegate_id AS INTEGER), "
+    "CAST(:user_id AS INTEGER), CAST(:device_token_id AS INTEGER), :scanned_at, :received_at, "
+    ":is_offline, :manual_reason"
+)
+_PG_STATEMENTS = {
+    move_name: sa.text(_PG_WRITE.format(move=move, columns=_SCAN_COLUMNS, values=_PG_VALUES))
+    for move_name, move in (("in", _ADMIT), ("out", _LET_OUT), ("none", _NOTHING))
+}
+_SQLITE_MOVES = {"in": sa.text(_ADMIT), "out": sa.text(_LET_OUT)}
+_SQLITE_SCAN = sa.text(
+    f"INSERT INTO scan ({_SCAN_COLUMNS}, status, reason, is_flagged) "
+    f"VALUES ({_SCAN_VALUES}, :status, :reason, :is_flagged) "
+    "ON CONFLICT (device, nonce) DO NOTHING RETURNING id"
+)
+
+
+def record_scan(scanner: Scanner, scan: ScanInput, *, remote_addr: str | None = None):
+    """Admit, let out or refuse; store the scan and its audit entry; safe to retry with one nonce.
+
+    Raises ScanError for a request that is not a scan at all (bad token, unknown door).
+    """
+    code = codes.normalise(scan.code) if scan.code else None
+    received_at = utcnow()
+    scanned_at = min(scan.scanned_at or received_at, received_at + CLOCK_SKEW)
+    scanned_at = min(scanned_at, received_at)
+    engine = db.engine
+    is_postgres = engine.dialect.name == "postgresql"
+    options = {"isolation_level": "AUTOCOMMIT"} if is_postgres else {}
+    with engine.connect().execution_options(**options) as connection:
+        lookup = _lookup_params(scanner, scan, code)
+        row = connection.execute(_READ, lookup).one()
+        conference_id = row.token_conference_id if scanner.token_hash else scanner.conference_id
+        if scanner.token_hash and row.token_id is None:
+            raise ScanError(401, "This device token is not valid: it is unknown or revoked.")
+        if row.door_id is None:
+            raise ScanError(422, _door_problem(connection, conference_id, scan.door), field="door")
+        person = _person(row, conference_id)
+        if row.prior_id is not None:
+            return _replay(row, person)
+        refusal, move = _decide(row, scan, code, conference_id)
+        params = {
+            "conference_id": conference_id,
+            "device": scanner.device,
+            "nonce": scan.nonce,
+            "direction": scan.direction,
+            "door_id": row.door_id,
+            "code": (scan.code or "")[:40],
+            "credential_id": row.credential_id,
+            "delegate_id": row.delegate_id if person else None,
+            "user_id": scanner.user_id,
+            "device_token_id": row.token_id,
+            "scanned_at": scanned_at,
+            "received_at": received_at,
+            "is_offline": scan.is_offline,
+            "manual_reason": scan.manual_reason[:300],
+            "refusal": refusal,
+        }
+        audit = _audit_params(scanner, scan, row, person, refusal, remote_addr)
+        if is_postgres:
+            written = connection.execute(_PG_STATEMENTS[move], params | audit).first()
+        else:
+            written = _write_sqlite(connection, move, params, audit)
+        if written is None:  # the same nonce raced in from a retry: answer as the first did
+            return _replay(connection.execute(_READ, lookup).one(), person)
+        status = written.status
+        reason = None if status == ScanStatus.OK else refusal
+        since, door = scanned_at, row.door_name
+        if reason == ScanReason.ALREADY_INSIDE:
+            since, door = _where_inside(connection, row)
+        return ScanOutcome(
+            scan_id=written.id,
+            status=status,
+            reason=reason,
+            direction=scan.direction,
+            person=person,
+            since=since,
+            door=door,
+            is_flagged=scan.is_offline and status == ScanStatus.REFUSED,
+        )
+
+
+def _decide(row, scan: ScanInput, code: str | None, conference_id: int) -> tuple[str, str]:
+    """The refusal if the scan fails, and which presence change to attempt ('none': refuse)."""
+    if row.delegate_id is None or (scan.code and code is None):
+        return ScanReason.UNKNOWN, "none"
+    if row.delegate_conference_id != conference_id:
+        return ScanReason.OTHER_CONFERENCE, "none"
+    if row.revoked_at is not None:
+        return ScanReason.REVOKED, "none"
+    if row.status != Status.APPROVED:
+        return ScanReason.NOT_APPROVED, "none"
+    if scan.direction == Direction.IN:
+        return ScanReason.ALREADY_INSIDE, "in"
+    return ScanReason.NOT_INSIDE, "out"
+
+
+def _person(row, conference_id: int) -> Person | None:
+    """The person scanned; nobody's name is shown for another conference's badge."""
+    if row.delegate_id is None or row.delegate_conference_id != conference_id:
+        return None
+    return Person(row.delegate_id, row.name, row.group_name, row.pass_type)
+
+
+def _write_sqlite(connection, move: str, params: dict, audit: dict):
+    """The write as one SQLite transaction (the database's write lock serialises doors)."""
+    connection.commit()  # end the read, so the write starts from a fresh snapshot
+    moved = None
+    if move != "none":
+        moved = connection.execute(_SQLITE_MOVES[move], params).first()
+    ok = moved is not None
+    status = ScanStatus.OK if ok else ScanStatus.REFUSED
+    scan_id = connection.execute(
+        _SQLITE_SCAN,
+        params
+        | {
+            "status": status,
+            "reason": None if ok else params["refusal"],
+            "is_flagged": params["is_offline"] and not ok,
+        },
+    ).scalar()
+    if scan_id is None:
+        connection.rollback()
+        return None
+    connection.execute(
+        sa.insert(AuditEntry.__table__).values(
+            at=params["received_at"],
+            user_id=params["user_id"],
+            actor=audit["actor"],
+            action=audit["ok_action"] if ok else "scan.refused",
+            entity_type="scan",
+            entity_id=scan_id,
+            conference_id=params["conference_id"],
+            summary=audit["ok_summary"] if ok else audit["refused_summary"],
+            after=json.loads(audit["ok_after"] if ok else audit["refused_after"]),
+            remote_addr=audit["remote_addr"],
+        )
+    )
+    connection.commit()
+    return _Written(scan_id, status)
+
+
+@dataclass(frozen=True)
+class _Written:
+    id: int
+    status: str
+
+
+def _audit_params(scanner, scan, row, person, refusal, remote_addr) -> dict:
+    """The audit entry's text for both outcomes; the database picks the one that happened."""
+    who = f"{person.name} ({person.group})" if person else f"code {scan.code or '-'}"
+    at = f"at {row.door_name}" if row.door_name else ""
+    ok_word = "admitted" if scan.direction == Direction.IN else "left"
+    manual = f" by name: {scan.manual_reason}" if scan.manual_reason else ""
+    offline = " (offline scan uploaded late)" if scan.is_offline else ""
+    base = {
+        "direction": scan.direction,
+        "door": row.door_name,
+        "code": (scan.code or "")[:40],
+        "nonce": scan.nonce,
+        "offline": scan.is_offline,
+    }
+    if scan.manual_reason:
+        base["manual_reason"] = scan.manual_reason[:300]
+    return {
+        "actor": scanner.actor[:300],
+        "remote_addr": remote_addr,
+        "ok_action": f"scan.{ok_word}",
+        "ok_summary": f"{who} {ok_word} {at}{manual}{offline}"[:500],
+        "refused_summary": f"{who} refused {at}: {WORDS[refusal].lower()}{offline}"[:500],
+        "ok_after": json.dumps(base | {"status": "ok"}),
+        "refused_after": json.dumps(base | {"status": "refused", "reason": str(refusal)}),
+    }
+
+
+def _where_inside(connection, row) -> tuple[datetime | None, str | None]:
+    """Since when and by which door the person is inside (read again if a race moved it)."""
+    if row.is_inside:
+        return row.since, row.presence_door
+    again = connection.execute(
+        sa.text(
+            "SELECT p.since, d.name FROM presence p LEFT JOIN door d ON d.id = p.door_id "
+            "WHERE p.delegate_id = :delegate_id"
+        ).columns(since=sa.DateTime),
+        {"delegate_id": row.delegate_id},
+    ).first()
+    return (again.since, again.name) if again else (None, None)
+
+
+def _lookup_params(scanner: Scanner, scan: ScanInput, code: str | None) -> dict:
+    """The read's parameters: the token, the door, the badge (or the person chosen by name)."""
+    return {
+        "token_hash": scanner.token_hash,
+        "door": scan.door,
+        "conference_id": scanner.conference_id,
+        "code": code,
+        "delegate_id": scan.delegate_id if scan.code is None else None,
+        "device": scanner.device,
+        "nonce": scan.nonce,
+    }
+
+
+def _replay(row, person: Person | None) -> ScanOutcome:
+    """A retried request: the first answer again, nothing counted twice."""
+    return ScanOutcome(
+        scan_id=row.prior_id,
+        status=row.prior_status,
+        reason=row.prior_reason,
+        direction=row.prior_direction,
+        person=person,
+        since=row.since if row.is_inside else None,
+        door=row.presence_door,
+        is_flagged=bool(row.prior_flagged),
+        is_replayed=True,
+    )
+
+
+def _door_problem(connection, conference_id: int | None, door: str | None) -> str:
+    """Name the doors there are, so a misconfigured scanner can be put right at once."""
+    names = connection.execute(
+        sa.text("SELECT name FROM door WHERE conference_id = :c ORDER BY name"),
+        {"c": conference_id},
+    ).scalars()
+    listed = ", ".join(names) or "none yet: the committee adds doors on the Door page"
+    if door is None:
+        return f"Name the door (field 'door'). This conference's doors: {listed}."
+    return f"There is no door called '{door}' in this conference. Its doors: {listed}."
+
+
+__all__ = ["Scan", "ScanError", "ScanInput", "ScanOutcome", "Scanner", "record_scan"]
