@@ -9,6 +9,7 @@ from confapp.extensions import db
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
+    401: ("Not logged in", "Log in, or send a device token."),
     403: ("Not allowed", "Your account does not have access to this page."),
     404: ("Not found", "There is nothing at this address."),
     405: ("Not allowed", "That action cannot be done this way."),
@@ -37,7 +38,7 @@ def init_app(app: Flask) -> None:
             400, "The form had expired or was sent from elsewhere. Go back, reload and try again."
         )
 
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 401, 403, 404, 405, 413, 429):
 
         def handler(error, code=code):
             # Our own abort(..., description=) texts are shown; a library's (Flask-Limiter's

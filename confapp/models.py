@@ -571,6 +571,14 @@ class Scan(db.Model):
     door: Mapped[Door | None] = relationship()
     delegate: Mapped[Delegate | None] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    @property
+    def result(self) -> str:
+        """admitted, left, or the reason it was refused."""
+        if self.status == ScanStatus.OK:
+            return "admitted" if self.direction == Direction.IN else "left"
+        return self.reason or ""
+
     device_token: Mapped[DeviceToken | None] = relationship()
 
     __table_args__ = (

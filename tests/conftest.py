@@ -7,11 +7,17 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
 
 from confapp import create_app
 from confapp.extensions import db as _db
 from tests import factories
+
+# Tests never assert a timing: on a busy 2-core CI machine hypothesis's speed checks would
+# fail a correct test, so they are off (the properties are checked as before).
+settings.register_profile("confapp", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("confapp")
 
 PG_URL = os.environ.get("CONFAPP_TEST_DATABASE_URL")
 

@@ -65,6 +65,20 @@ SEATING = row(LOGIN, 403, 403, 403, 403, TO_SEATING, 403, TO_SEATING)
 TO_BADGES = Redirect(f"{C}/badges")
 PRINT_RUN = row(LOGIN, 403, 403, 403, 403, TO_BADGES, 403, TO_BADGES)
 REISSUE = row(LOGIN, 403, 403, 403, 403, TO_GROUP, 403, TO_GROUP)
+# The door (confapp/checkin): stewards and the committee scan; the committee runs the tools.
+D = "/conferences/<int:conference_id>"
+DOOR_PAGE = row(LOGIN, 403, 403, 200, 403, 200, 403, 200)
+PROJECTOR = row(LOGIN, 403, 403, 200, 200, 200, 403, 200)
+TO_DOORS = Redirect(f"{C}/doors")
+DOOR_TOOL = row(LOGIN, 403, 403, 403, 403, TO_DOORS, 403, TO_DOORS)
+TO_PERSON = Redirect(f"{D}/presence/people/<int:delegate_id>")  # the world's scan is Bob's
+UNDO = row(LOGIN, 403, 403, 403, 403, TO_PERSON, 403, TO_PERSON)
+CLOSE_DAY = row(
+    LOGIN, 403, 403, 403, 403, Redirect(f"{D}/presence"), 403, Redirect(f"{D}/presence")
+)
+# The API answers JSON: 401 without a login; an empty form is no scan (400) for anyone in.
+API_SCAN = row(401, 400, 400, 400, 400, 400, 400, 400)
+API_READ = row(401, 403, 403, 200, 403, 200, 403, 200)
 
 # (method, rule) -> expected answer per role. POSTs send an empty form (unless FORMS says
 # otherwise): the page comes back with the form's errors (200), or the action is done or
@@ -128,6 +142,23 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{G}/badges.pdf"): GROUP_PAGE,
     ("GET", f"{G}/people/<int:delegate_id>/badge-link"): GROUP_PAGE,
     ("GET", "/badge/<link>"): PUBLIC,  # the signed link is the key
+    # The door (confapp/checkin/views.py, api.py).
+    ("GET", f"{D}/door"): DOOR_PAGE,
+    ("GET", f"{D}/presence"): DOOR_PAGE,
+    ("GET", f"{D}/presence/people/<int:delegate_id>"): DOOR_PAGE,
+    ("GET", f"{D}/projector"): PROJECTOR,
+    ("GET", f"{C}/doors"): ADMIN_PAGE,
+    ("POST", f"{C}/doors"): DOOR_TOOL,  # no name: refused with a message
+    ("POST", f"{C}/doors/tokens"): row(LOGIN, 403, 403, 403, 403, 422, 403, 422),  # no door
+    ("POST", f"{C}/doors/tokens/<int:token_id>/revoke"): DOOR_TOOL,
+    ("GET", f"{C}/scans"): ADMIN_PAGE,
+    ("POST", f"{C}/scans/<int:scan_id>/undo"): UNDO,
+    ("POST", f"{C}/presence/close"): CLOSE_DAY,  # not confirmed: refused with a message
+    ("GET", f"{C}/attendance.csv"): ADMIN_PAGE,
+    ("POST", "/api/v1/scans"): API_SCAN,
+    ("GET", "/api/v1/conferences/<int:conference_id>/roster"): API_READ,
+    ("GET", "/api/v1/conferences/<int:conference_id>/presence"): API_READ,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
 }
 
 # Forms for POST rows that answer an empty form with 404 (an alternate not in the group).
@@ -242,7 +273,10 @@ def test_unknown_conference_is_not_found(client, world, method, rule, role):
 ROW_RULES = [
     (method, rule)
     for (method, rule) in CONFERENCE_RULES
-    if any(f"<int:{name}>" in rule for name in ("group_id", "delegate_id", "substitution_id"))
+    if any(
+        f"<int:{name}>" in rule
+        for name in ("group_id", "delegate_id", "substitution_id", "token_id", "scan_id")
+    )
 ]
 
 

@@ -24,11 +24,15 @@ from confapp.models import (
     BASE_SEAT,
     Credential,
     Delegate,
+    DeviceToken,
+    Door,
     Group,
     PassType,
+    Presence,
     PrintJob,
     Role,
     RoleGrant,
+    Scan,
     Status,
     Substitution,
     User,
@@ -83,6 +87,8 @@ class World:
     emails: dict[str, str]
     job_id: int  # a finished badge print run
     badge_link: str  # the <link> of Bob's personal badge page
+    token_id: int  # a scanner token at the Main entrance
+    scan_id: int  # Bob admitted at the Main entrance
 
     def url_values(self) -> dict[str, object]:
         """A value for every variable in the app's URL rules."""
@@ -96,6 +102,8 @@ class World:
             "pass_type": PASS_TYPE,
             "job_id": self.job_id,
             "link": self.badge_link,
+            "token_id": self.token_id,
+            "scan_id": self.scan_id,
         }
 
 
@@ -186,7 +194,35 @@ def build_world() -> World:
         done=1,
         pdf=b"%PDF-1.4\n%world\n",
     )
-    db.session.add_all([badge, eve_badge, job])
+    door = Door(conference_id=conference.id, name="Main entrance")
+    device = DeviceToken(conference_id=conference.id, door=door, token_hash="0" * 64, label="H1")
+    db.session.add_all([badge, eve_badge, job, door, device])
+    db.session.flush()
+    scan = Scan(
+        conference_id=conference.id,
+        device="t" + "0" * 24,
+        nonce="world-1",
+        direction="in",
+        door_id=door.id,
+        code=badge.code,
+        credential_id=badge.id,
+        delegate_id=bob.id,
+        device_token_id=device.id,
+        scanned_at=now,
+        status="ok",
+    )
+    db.session.add_all(
+        [
+            scan,
+            Presence(
+                delegate_id=bob.id,
+                conference_id=conference.id,
+                is_inside=True,
+                door_id=door.id,
+                since=now,
+            ),
+        ]
+    )
     db.session.commit()
     return World(
         conference_id=conference.id,
@@ -204,6 +240,8 @@ def build_world() -> World:
         emails={role: person.email for role, person in people.items()},
         job_id=job.id,
         badge_link=badge_link_token(badge),
+        token_id=device.id,
+        scan_id=scan.id,
     )
 
 

@@ -44,6 +44,7 @@ NONCE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 BROWSER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 DOOR_ROLES = {Role.STEWARD, Role.ADMIN}
 OPENAPI = Path(__file__).with_name("openapi.json")
+LOG_IN = "Log in as a steward, or send 'Authorization: Bearer <device token>'."
 
 
 class BadScan(Exception):
@@ -62,6 +63,11 @@ def _error(status: int, message: str, **extra):
 @bp.post("/scans")
 def post_scan():
     """Record one scan; the answer says admitted, left or why not."""
+    token = _bearer()
+    if not token:
+        if not current_user.is_authenticated:
+            return _error(401, LOG_IN)
+        csrf.protect()  # a page's call carries its CSRF header; a scanner's token cannot be forged
     if request.content_length is None or request.content_length > MAX_BODY:
         return _error(413, f"A scan is a JSON object of at most {MAX_BODY} bytes.")
     data = request.get_json(silent=True)
@@ -71,9 +77,19 @@ def post_scan():
         scan, conference_id, browser = parse_scan(data)
     except BadScan as problem:
         return _error(400, problem.message, field=problem.field)
-    scanner = _scanner(conference_id, browser)
-    if not isinstance(scanner, Scanner):
-        return scanner
+    if token:
+        scanner = Scanner(token_hash=token_hash(token), actor="device token")
+    elif conference_id is None:
+        return _error(400, "Name the conference (field 'conference').", field="conference")
+    elif not _may_scan(conference_id):
+        return _error(403, "Your account may not scan badges in this conference.")
+    else:
+        scanner = Scanner(
+            conference_id=conference_id,
+            user_id=current_user.id,
+            actor=current_user.label,
+            browser=browser,
+        )
     try:
         outcome = record_scan(scanner, scan, remote_addr=request.remote_addr)
     except ScanError as problem:
@@ -168,26 +184,6 @@ def _bearer() -> str | None:
     return None
 
 
-def _scanner(conference_id: int | None, browser: str):
-    """Who is scanning: a device token, or a steward's session (with its CSRF header)."""
-    token = _bearer()
-    if token:
-        return Scanner(token_hash=token_hash(token), actor="device token")
-    if not current_user.is_authenticated:
-        return _error(401, "Log in as a steward, or send 'Authorization: Bearer <device token>'.")
-    csrf.protect()
-    if conference_id is None:
-        return _error(400, "Name the conference (field 'conference').", field="conference")
-    if not _may_scan(conference_id):
-        return _error(403, "Your account may not scan badges in this conference.")
-    return Scanner(
-        conference_id=conference_id,
-        user_id=current_user.id,
-        actor=current_user.label,
-        browser=browser,
-    )
-
-
 def _may_scan(conference_id: int) -> bool:
     return current_user.is_site_admin or bool(current_user.roles_in(conference_id) & DOOR_ROLES)
 
@@ -238,7 +234,7 @@ def _conference_for_reader(conference_id: int) -> Conference:
             abort(404)
         return conference
     if not current_user.is_authenticated:
-        abort(401, "Log in as a steward, or send 'Authorization: Bearer <device token>'.")
+        abort(401, LOG_IN)
     if not _may_scan(conference_id):
         abort(403)
     return conference

@@ -135,7 +135,8 @@ _READ = sa.text(
     LEFT JOIN device_token t ON t.token_hash = :token_hash AND t.revoked_at IS NULL
     LEFT JOIN door dr ON (
         (CAST(:door AS VARCHAR) IS NULL AND dr.id = t.door_id)
-        OR (dr.name = :door AND dr.conference_id = COALESCE(t.conference_id, CAST(:conference_id AS INTEGER))))
+        OR (dr.name = :door
+            AND dr.conference_id = COALESCE(t.conference_id, CAST(:conference_id AS INTEGER))))
     LEFT JOIN credential c ON c.code = :code
     LEFT JOIN delegate d ON d.id = COALESCE(c.delegate_id, CAST(:delegate_id AS INTEGER))
     LEFT JOIN "group" g ON g.id = d.group_id

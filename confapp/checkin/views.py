@@ -2,6 +2,247 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from confapp.auth.access import requires
+from confapp.checkin import presence, services
+from confapp.checkin.forms import ActionForm, CloseDayForm, DoorForm, TokenForm
+from confapp.checkin.scans import WORDS
+from confapp.extensions import db
+from confapp.models import Delegate, DeviceToken, Door, Presence, Role, Scan, ScanStatus
 
 bp = Blueprint("checkin", __name__)
+
+AT_THE_DOOR = (Role.STEWARD, Role.ADMIN)
+C = "/conferences/<int:conference_id>"
+A = "/admin/conferences/<int:conference_id>"
+INSIDE_SHOWN = 500  # the presence page lists this many people; search finds the rest
+
+
+@bp.context_processor
+def scan_words():
+    """The words the scan page shows, for the tables of scans."""
+    return {"scan_words": WORDS}
+
+
+@bp.get(f"{C}/door")
+@requires(*AT_THE_DOOR)
+def door(conference_id: int):
+    """The steward's scan page: camera, keyboard-wedge scanner, or a name."""
+    doors = services.doors(g.conference)
+    return render_template("checkin/door.html", doors=doors)
+
+
+@bp.get(f"{C}/presence")
+@requires(*AT_THE_DOOR)
+def presence_page(conference_id: int):
+    """Who is inside: per door, per group and section, quorum, and a list of people."""
+    conference = g.conference
+    now = presence.summary(conference, with_groups=True)
+    query = (
+        sa.select(Presence)
+        .join(Presence.delegate)
+        .where(Presence.conference_id == conference.id, Presence.is_inside.is_(True))
+        .options(sa.orm.contains_eager(Presence.delegate).joinedload(Delegate.group))
+        .options(sa.orm.joinedload(Presence.door))
+        .order_by(Delegate.name)
+    )
+    door_id = request.args.get("door", type=int)
+    if door_id:
+        query = query.where(Presence.door_id == door_id)
+    q = request.args.get("q", "").strip()
+    if q:
+        query = query.where(Delegate.name.ilike(f"%{q}%"))
+    inside = db.session.execute(query.limit(INSIDE_SHOWN + 1)).scalars().all()
+    return render_template(
+        "checkin/presence.html",
+        now=now,
+        inside=inside[:INSIDE_SHOWN],
+        more=len(inside) > INSIDE_SHOWN,
+        doors=services.doors(conference),
+        door_id=door_id,
+        q=q,
+        close_form=CloseDayForm(),
+    )
+
+
+@bp.get(f"{C}/presence/people/<int:delegate_id>")
+@requires(*AT_THE_DOOR)
+def person(conference_id: int, delegate_id: int):
+    """One person's entries and exits, with undo for the committee."""
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.conference_id != conference_id:
+        abort(404)
+    scans = (
+        db.session.execute(
+            sa.select(Scan)
+            .where(Scan.delegate_id == delegate.id)
+            .options(sa.orm.joinedload(Scan.door), sa.orm.joinedload(Scan.user))
+            .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "checkin/person.html",
+        delegate=delegate,
+        now=db.session.get(Presence, delegate.id),
+        scans=scans,
+        may_undo=Role.ADMIN in current_user.roles_in(conference_id),
+        undo_form=ActionForm(),
+    )
+
+
+@bp.get(f"{C}/projector")
+@requires(Role.STEWARD, Role.TELLER, Role.ADMIN)
+def projector(conference_id: int):
+    """Presence and quorum in large type for the hall's screen; it updates itself."""
+    return render_template("checkin/projector.html", now=presence.summary(g.conference))
+
+
+# ---- the committee's tools ---------------------------------------------------------------------
+
+
+def _doors_page(token_form: TokenForm | None = None, new_token: str | None = None, status=200):
+    conference = g.conference
+    doors = services.doors(conference)
+    token_form = token_form or TokenForm()
+    token_form.door.choices = [(d.id, d.name) for d in doors]
+    return render_template(
+        "checkin/doors.html",
+        doors=doors,
+        tokens=services.device_tokens(conference),
+        door_form=DoorForm(),
+        token_form=token_form,
+        action_form=ActionForm(),
+        new_token=new_token,
+    ), status
+
+
+@bp.get(f"{A}/doors")
+@requires(Role.ADMIN)
+def doors(conference_id: int):
+    """Doors and scanner tokens."""
+    return _doors_page()
+
+
+@bp.post(f"{A}/doors")
+@requires(Role.ADMIN)
+def add_door(conference_id: int):
+    """Add a door."""
+    form = DoorForm()
+    if form.validate_on_submit():
+        try:
+            services.add_door(g.conference, form.name.data, current_user)
+            flash(f"Door added: {form.name.data.strip()}.", "success")
+        except services.DoorError as problem:
+            flash(str(problem), "error")
+    else:
+        flash("A door needs a name of 1 to 100 characters.", "error")
+    return redirect(url_for("checkin.doors", conference_id=conference_id))
+
+
+@bp.post(f"{A}/doors/tokens")
+@requires(Role.ADMIN)
+def make_token(conference_id: int):
+    """Make a scanner token and show it once, on this page (never in a URL or a cookie)."""
+    form = TokenForm()
+    form.door.choices = [(d.id, d.name) for d in services.doors(g.conference)]
+    if not form.validate_on_submit():
+        return _doors_page(form, status=422)
+    chosen = db.session.get(Door, form.door.data)
+    _, token = services.create_device_token(g.conference, chosen, form.label.data, current_user)
+    return _doors_page(new_token=token)
+
+
+@bp.post(f"{A}/doors/tokens/<int:token_id>/revoke")
+@requires(Role.ADMIN)
+def revoke_token(conference_id: int, token_id: int):
+    """Revoke a scanner token."""
+    device = db.session.get(DeviceToken, token_id)
+    if device is None or device.conference_id != conference_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            services.revoke_device_token(device, current_user)
+            flash(f"The token for {device.door.name} is revoked.", "success")
+        except services.DoorError as problem:
+            flash(str(problem), "error")
+    return redirect(url_for("checkin.doors", conference_id=conference_id))
+
+
+@bp.get(f"{A}/scans")
+@requires(Role.ADMIN)
+def scans(conference_id: int):
+    """The latest scans at every door; flagged and refused ones can be picked out."""
+    query = (
+        sa.select(Scan)
+        .where(Scan.conference_id == conference_id)
+        .options(
+            sa.orm.joinedload(Scan.door),
+            sa.orm.joinedload(Scan.delegate).joinedload(Delegate.group),
+            sa.orm.joinedload(Scan.user),
+            sa.orm.joinedload(Scan.device_token),
+        )
+        .order_by(Scan.received_at.desc(), Scan.id.desc())
+        .limit(300)
+    )
+    show = request.args.get("show", "")
+    if show == "flagged":
+        query = query.where(Scan.is_flagged.is_(True))
+    elif show == "refused":
+        query = query.where(Scan.status == ScanStatus.REFUSED.value)
+    return render_template(
+        "checkin/scans.html",
+        scans=db.session.execute(query).scalars().all(),
+        show=show,
+        undo_form=ActionForm(),
+    )
+
+
+@bp.post(f"{A}/scans/<int:scan_id>/undo")
+@requires(Role.ADMIN)
+def undo_scan(conference_id: int, scan_id: int):
+    """Undo a mistaken scan; the person's presence follows the scans that remain."""
+    scan = db.session.get(Scan, scan_id)
+    if scan is None or scan.conference_id != conference_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            services.undo_scan(scan, current_user)
+            flash("Scan undone.", "success")
+        except services.DoorError as problem:
+            flash(str(problem), "error")
+    if scan.delegate_id is None:
+        return redirect(url_for("checkin.scans", conference_id=conference_id))
+    return redirect(
+        url_for("checkin.person", conference_id=conference_id, delegate_id=scan.delegate_id)
+    )
+
+
+@bp.post(f"{A}/presence/close")
+@requires(Role.ADMIN)
+def close_day(conference_id: int):
+    """Check out everyone inside at the end of the day."""
+    form = CloseDayForm()
+    if form.validate_on_submit():
+        count = services.close_day(g.conference, current_user)
+        flash(f"Day closed: {count} checked out.", "success")
+    else:
+        flash("Tick the box to confirm that everyone inside is to be checked out.", "error")
+    return redirect(url_for("checkin.presence_page", conference_id=conference_id))
+
+
+@bp.get(f"{A}/attendance.csv")
+@requires(Role.ADMIN)
+def attendance_csv(conference_id: int):
+    """Attendance as CSV: each person who came through a door."""
+    return Response(
+        services.attendance_csv(g.conference),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{g.conference.slug}-attendance.csv"'
+        },
+    )

@@ -1,0 +1,416 @@
+// The steward's scan page. Scans go to the server when it answers; when the network is down
+// the page answers from the roster it downloaded, keeps the scans in localStorage (they
+// survive a reload) and uploads them, in order, when the network returns. The server has
+// the last word: it stores every uploaded scan once (device + nonce) and flags those it
+// would have refused.
+(function () {
+  "use strict";
+  var app = document.getElementById("door-app");
+  if (!app) return;
+
+  var conferenceId = Number(app.getAttribute("data-conference"));
+  var scanUrl = app.getAttribute("data-scan-url");
+  var rosterUrl = app.getAttribute("data-roster-url");
+  var presenceUrl = app.getAttribute("data-presence-url");
+  var csrf = app.getAttribute("data-csrf");
+  var CODE = /^[A-Z2-7]{16}$/;
+  var WORDS = {
+    admitted: "ADMITTED", left: "LEFT", already_inside: "ALREADY INSIDE",
+    not_inside: "NOT INSIDE", revoked: "REVOKED", not_approved: "NOT APPROVED",
+    unknown: "UNKNOWN", other_conference: "OTHER CONFERENCE"
+  };
+  var PASSES = { delegate: "Delegate", alternate: "Alternate", visitor: "Visitor",
+    observer: "Observer", press: "Press", staff: "Staff" };
+  var REQUEST_TIMEOUT_MS = 4000; // after this a scan is answered from the roster
+
+  var $ = function (id) { return document.getElementById(id); };
+  var codeInput = $("scan-code");
+  var doorChoice = $("door-choice");
+  var result = $("result");
+  var key = function (name) { return "confapp." + name + "." + conferenceId; };
+
+  // ---- stored state: device id, settings, roster, queue --------------------------------
+
+  function load(name, fallback) {
+    try { var v = localStorage.getItem(key(name)); return v === null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function save(name, value) { localStorage.setItem(key(name), JSON.stringify(value)); }
+
+  var device = load("device", null);
+  if (!device) {
+    device = "web-" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+    save("device", device);
+  }
+  var counter = load("counter", 0);
+  function nextNonce() { counter += 1; save("counter", counter); return device + "-" + counter; }
+
+  var queue = load("queue", []);
+  var roster = load("roster", null);
+  var index = null; // codes -> person, revoked codes, people by id
+  var online = navigator.onLine;
+  var flushing = false;
+
+  function buildIndex() {
+    index = { byCode: {}, revoked: {}, byId: {}, inside: {} };
+    if (!roster) return;
+    roster.people.forEach(function (p) {
+      index.byId[p.id] = p;
+      if (p.code) index.byCode[p.code] = p;
+    });
+    roster.revoked.forEach(function (r) { index.revoked[r.code] = r; });
+    Object.keys(roster.inside).forEach(function (id) { index.inside[id] = roster.inside[id]; });
+  }
+  buildIndex();
+
+  // ---- settings: door, direction, sound, vibration --------------------------------------
+
+  var settings = load("settings", {});
+  if (settings.door && Array.prototype.some.call(doorChoice.options, function (o) { return o.value === settings.door; })) {
+    doorChoice.value = settings.door;
+  }
+  if (settings.direction) {
+    var radio = document.querySelector("input[name=direction][value=" + settings.direction + "]");
+    if (radio) radio.checked = true;
+  }
+  $("opt-sound").checked = !!settings.sound;
+  $("opt-vibrate").checked = !!settings.vibrate;
+  function direction() { return document.querySelector("input[name=direction]:checked").value; }
+  function keepSettings() {
+    save("settings", { door: doorChoice.value, direction: direction(),
+      sound: $("opt-sound").checked, vibrate: $("opt-vibrate").checked });
+  }
+  ["door-choice", "opt-sound", "opt-vibrate"].forEach(function (id) { $(id).addEventListener("change", keepSettings); });
+  document.querySelectorAll("input[name=direction]").forEach(function (r) {
+    r.addEventListener("change", function () { keepSettings(); focusScan(); });
+  });
+
+  // ---- the network indicator ---------------------------------------------------------------
+
+  function showNet() {
+    var status = $("net-status");
+    status.setAttribute("data-state", online ? "online" : "offline");
+    $("net-word").textContent = online ? "Online" : "OFFLINE: answering from the roster";
+    $("queue-count").textContent = String(queue.length);
+    $("roster-age").textContent = roster ? "of " + new Date(roster.generated_at).toLocaleTimeString() : "not loaded";
+  }
+  function setOnline(value) { online = value; showNet(); if (online) flush(); }
+  window.addEventListener("online", function () { setOnline(true); refreshRoster(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+
+  function request(method, url, body) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    var options = { method: method, credentials: "same-origin", signal: controller.signal,
+      headers: { Accept: "application/json" } };
+    if (body) {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = csrf;
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).finally(function () { clearTimeout(timer); });
+  }
+
+  // ---- scanning ------------------------------------------------------------------------
+
+  function normalise(text) { return (text || "").replace(/[\s-]/g, "").toUpperCase(); }
+
+  function newScan(fields) {
+    var scan = { direction: direction(), door: doorChoice.value || undefined, nonce: nextNonce(),
+      scanned_at: new Date().toISOString(), conference: conferenceId, device: device };
+    Object.keys(fields).forEach(function (k) { scan[k] = fields[k]; });
+    return scan;
+  }
+
+  function submit(scan) {
+    if (!online || queue.length) { answerOffline(scan); return; }
+    request("POST", scanUrl, scan).then(function (response) {
+      return response.json().then(function (answer) {
+        if (response.status >= 500) throw new Error("server error");
+        if (answer.word) { learn(answer, scan); show(answer, false); }
+        else showError(answer.error || "The scan was refused (" + response.status + ").");
+      });
+    }).catch(function () { setOnline(false); answerOffline(scan); });
+  }
+
+  // What the server would say, from the roster; the scan waits in the queue to be uploaded.
+  function answerOffline(scan) {
+    scan.offline = true;
+    queue.push(scan);
+    save("queue", queue);
+    var answer = localAnswer(scan);
+    show(answer, true);
+    showNet();
+    if (online) flush();
+  }
+
+  function localAnswer(scan) {
+    var person = scan.delegate_id ? index.byId[scan.delegate_id] : index.byCode[normalise(scan.code)];
+    var revoked = scan.code && index.revoked[normalise(scan.code)];
+    var reason = null, since = null, door = scan.door;
+    if (revoked) { reason = "revoked"; person = revoked; }
+    else if (!person) reason = "unknown";
+    else if (!person.approved) reason = "not_approved";
+    else if (scan.direction === "in" && index.inside[person.id]) {
+      reason = "already_inside"; since = index.inside[person.id].since; door = index.inside[person.id].door;
+    } else if (scan.direction === "out" && !index.inside[person.id]) reason = "not_inside";
+    var answer = { status: reason ? "refused" : "ok", reason: reason,
+      result: reason || (scan.direction === "in" ? "admitted" : "left"),
+      person: person ? { id: person.id, name: person.name, group: person.group, pass_type: person.pass_type } : null,
+      since: since, door: door };
+    answer.word = WORDS[answer.result];
+    if (!reason) learn(answer, scan);
+    return answer;
+  }
+
+  // Keep the roster's idea of who is inside in step with what this door has seen.
+  function learn(answer, scan) {
+    if (!answer.person || answer.status !== "ok") return;
+    if (scan.direction === "in") index.inside[answer.person.id] = { since: scan.scanned_at, door: scan.door };
+    else delete index.inside[answer.person.id];
+  }
+
+  // Upload waiting scans oldest first, one at a time, so the server applies them in order.
+  function flush() {
+    if (flushing || !queue.length || !online) return;
+    flushing = true;
+    var scan = queue[0];
+    request("POST", scanUrl, scan).then(function (response) {
+      if (response.status >= 500) throw new Error("server error");
+      if (response.status === 401 || response.status === 403) {
+        flushing = false;
+        $("net-word").textContent = "Log in again to upload the waiting scans";
+        return;
+      }
+      // Any other answer (stored, replayed, or refused as malformed) means done with it.
+      queue.shift();
+      save("queue", queue);
+      flushing = false;
+      showNet();
+      if (queue.length) flush(); else { refreshCounters(); refreshRoster(); }
+    }).catch(function () {
+      flushing = false;
+      setOnline(false);
+      setTimeout(probe, 5000);
+    });
+  }
+
+  // While offline, ask the server now and then whether it is back.
+  function probe() {
+    if (online) return;
+    request("GET", presenceUrl).then(function (response) {
+      if (response.ok) { setOnline(true); response.json().then(showCounters); }
+      else setTimeout(probe, 5000);
+    }).catch(function () { setTimeout(probe, 5000); });
+  }
+
+  // ---- the answer, full screen -----------------------------------------------------------
+
+  var hideTimer = null;
+  function show(answer, offline) {
+    result.setAttribute("data-result", answer.result);
+    $("result-word").textContent = answer.word;
+    var p = answer.person;
+    $("result-who").textContent = p ? p.name + " · " + p.group : "";
+    var detail = p ? (PASSES[p.pass_type] || p.pass_type) : "";
+    if (answer.reason === "already_inside") {
+      detail += (detail ? " · " : "") + "inside since " + clock(answer.since) + (answer.door ? " (" + answer.door + ")" : "");
+    }
+    if (offline) detail += (detail ? " · " : "") + "offline: will upload";
+    $("result-detail").textContent = detail;
+    result.hidden = false;
+    $("last-scan").textContent = answer.word + (p ? " · " + p.name : "") + " · " + new Date().toLocaleTimeString();
+    signal(answer.status === "ok");
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hideResult, answer.status === "ok" ? 2500 : 5000);
+    refreshCountersSoon();
+  }
+  function showError(message) {
+    show({ result: "error", word: "NOT RECORDED", status: "refused", person: null }, false);
+    $("result-detail").textContent = message;
+  }
+  function hideResult() { result.hidden = true; focusScan(); }
+  result.addEventListener("click", hideResult);
+
+  function clock(iso) {
+    if (!iso) return "?";
+    var d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  var audio = null;
+  function signal(ok) {
+    if ($("opt-vibrate").checked && navigator.vibrate) navigator.vibrate(ok ? 80 : [200, 100, 200]);
+    if (!$("opt-sound").checked) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      tone.frequency.value = ok ? 880 : 220;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + (ok ? 0.12 : 0.4));
+    } catch (e) { /* no sound on this device */ }
+  }
+
+  // ---- keyboard-wedge scanner: the field keeps focus, Enter sends, the field clears --------
+
+  function focusScan() {
+    var active = document.activeElement;
+    if (active && active !== document.body && active !== codeInput && app.contains(active) &&
+        active.id !== "result") return;
+    codeInput.focus();
+  }
+  $("scan-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = codeInput.value.trim();
+    codeInput.value = "";
+    if (text) submit(newScan({ code: text }));
+    codeInput.focus();
+  });
+  codeInput.addEventListener("blur", function () {
+    setTimeout(function () {
+      if (!$("name-search").hidden || document.activeElement === doorChoice) return;
+      if (document.activeElement === document.body) codeInput.focus();
+    }, 150);
+  });
+
+  // ---- camera -------------------------------------------------------------------------------
+
+  var stream = null, lastCode = "", lastAt = 0;
+  $("camera-toggle").addEventListener("click", function () {
+    if (stream) { stopCamera(); return; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      $("camera-status").textContent = "This browser cannot use the camera here (it needs https).";
+      $("camera").hidden = false;
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+      stream = s;
+      var video = $("camera-video");
+      video.srcObject = s;
+      video.play();
+      $("camera").hidden = false;
+      $("camera-toggle").textContent = "Stop camera";
+      requestAnimationFrame(tick);
+    }).catch(function (error) {
+      $("camera").hidden = false;
+      $("camera-status").textContent = "No camera: " + error.message;
+    });
+  });
+  function stopCamera() {
+    stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    $("camera").hidden = true;
+    $("camera-toggle").textContent = "Scan with camera";
+  }
+  function tick() {
+    if (!stream) return;
+    var video = $("camera-video"), canvas = $("camera-canvas");
+    if (video.readyState === video.HAVE_ENOUGH_DATA && window.jsQR) {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      var context = canvas.getContext("2d", { willReadFrequently: true });
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var image = context.getImageData(0, 0, canvas.width, canvas.height);
+      var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+      var now = Date.now();
+      // The same badge stays in view for a moment: read it once, not thirty times a second.
+      if (found && found.data && (found.data !== lastCode || now - lastAt > 4000)) {
+        lastCode = found.data;
+        lastAt = now;
+        submit(newScan({ code: found.data }));
+      }
+    }
+    setTimeout(function () { requestAnimationFrame(tick); }, 120);
+  }
+
+  // ---- a lost badge: find the person by name, admit with a reason ---------------------------
+
+  var chosen = null;
+  $("name-toggle").addEventListener("click", function () {
+    var box = $("name-search");
+    box.hidden = !box.hidden;
+    if (!box.hidden) $("name-q").focus(); else focusScan();
+  });
+  $("name-q").addEventListener("input", function () {
+    var q = this.value.trim().toLowerCase();
+    var list = $("name-results");
+    list.textContent = "";
+    if (q.length < 2 || !roster) return;
+    roster.people.filter(function (p) {
+      return p.name.toLowerCase().indexOf(q) >= 0 || p.group.toLowerCase().indexOf(q) >= 0;
+    }).slice(0, 20).forEach(function (p) {
+      var item = document.createElement("li");
+      var label = document.createElement("span");
+      label.textContent = p.name + " · " + p.group + " · " + (PASSES[p.pass_type] || p.pass_type) +
+        (p.approved ? "" : " · NOT APPROVED") + (index.inside[p.id] ? " · inside" : "");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.textContent = direction() === "in" ? "Admit…" : "Let out…";
+      button.addEventListener("click", function () { choose(p); });
+      item.appendChild(label);
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+  });
+  function choose(person) {
+    chosen = person;
+    $("manual-who").textContent = person.name + " (" + person.group + ")";
+    $("manual-form").hidden = false;
+    $("manual-reason").focus();
+  }
+  $("manual-cancel").addEventListener("click", function () { $("manual-form").hidden = true; chosen = null; });
+  $("manual-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var reason = $("manual-reason").value.trim();
+    if (!chosen || !reason) return;
+    submit(newScan({ delegate_id: chosen.id, reason: reason }));
+    $("manual-form").hidden = true;
+    $("manual-reason").value = "";
+    $("name-q").value = "";
+    $("name-results").textContent = "";
+    $("name-search").hidden = true;
+    chosen = null;
+  });
+
+  // ---- roster and counters ----------------------------------------------------------------
+
+  function refreshRoster() {
+    request("GET", rosterUrl).then(function (response) {
+      if (!response.ok) throw new Error("roster " + response.status);
+      return response.json();
+    }).then(function (data) {
+      roster = data;
+      try { save("roster", roster); } catch (e) { /* storage full: keep it in memory */ }
+      buildIndex();
+      showNet();
+    }).catch(function () { /* keep the roster we have */ });
+  }
+
+  function showCounters(c) {
+    $("count-inside").textContent = c.inside_now.toLocaleString();
+    $("count-delegates").textContent = c.delegates_present.toLocaleString();
+    $("count-votes").textContent = c.votes_present.toLocaleString();
+    $("count-quorum").textContent = c.quorum.toLocaleString();
+    var state = $("quorum-state");
+    state.textContent = c.is_quorate ? "quorum: QUORATE" : "quorum: NOT QUORATE";
+    state.className = "l " + (c.is_quorate ? "quorate" : "not-quorate");
+  }
+  function refreshCounters() {
+    if (!online) return;
+    request("GET", presenceUrl).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) { if (c) showCounters(c); }).catch(function () {});
+  }
+  var soon = null;
+  function refreshCountersSoon() { clearTimeout(soon); soon = setTimeout(refreshCounters, 400); }
+
+  showNet();
+  refreshRoster();
+  refreshCounters();
+  setInterval(refreshCounters, 5000);
+  setInterval(refreshRoster, 60000);
+  setInterval(function () { if (online) flush(); else probe(); }, 10000);
+  if (online) flush();
+  focusScan();
+})();
