@@ -32,6 +32,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -292,6 +293,7 @@ class Server:
 # --- CPU accounting -------------------------------------------------------------------------
 
 TICK = os.sysconf("SC_CLK_TCK")
+CLIENT_BACKEND = re.compile(r"\(\d+\)|\[local\]")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -305,16 +307,22 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _postgres_pids() -> list[int]:
-    """Every process named postgres (the server and its backends)."""
+    """The PostgreSQL server's own processes and its backends on confapp_bench (no others')."""
     found = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as comm:
-                    if comm.read().strip() == "postgres":
-                        found.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                title = cmdline.read().decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        # A backend's title names its user, database and client: "postgres db 127.0.0.1(5)".
+        if f" {PG_DATABASE} " in title or not CLIENT_BACKEND.search(title):
+            found.append(int(entry))
     return found
 
 
@@ -710,6 +718,12 @@ def run_database(kind: str, args, specs: list[ServerSpec], folder: Path) -> list
             print(HEADER)
             print(result.line())
             print(f"  cpu in cores: scans: {scans.cpu_line()}; healthz: {health.cpu_line()}")
+            busy_elsewhere = scans.cpu.get("other", 0) / scans.elapsed
+            if busy_elsewhere > 0.25:
+                print(
+                    f"  note: other processes took {busy_elsewhere:.2f} cores during the scans:"
+                    " the figures are lower than a quiet machine would give"
+                )
             if scans.ran_out:
                 print(f"  (the badges ran out after {scans.elapsed:.1f} s: try --badges)")
             samples = [(k, e) for k, e in scans.failed[:3]] + [

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from confapp import create_app
 from confapp.extensions import db as _db

@@ -22,6 +22,7 @@
   var PASSES = { delegate: "Delegate", alternate: "Alternate", visitor: "Visitor",
     observer: "Observer", press: "Press", staff: "Staff" };
   var REQUEST_TIMEOUT_MS = 4000; // after this a scan is answered from the roster
+  var PROBE_MS = 3000; // while offline, ask this often whether the server answers again
 
   var $ = function (id) { return document.getElementById(id); };
   var codeInput = $("scan-code");
@@ -94,8 +95,15 @@
     $("queue-count").textContent = String(queue.length);
     $("roster-age").textContent = roster ? "of " + new Date(roster.generated_at).toLocaleTimeString() : "not loaded";
   }
-  function setOnline(value) { online = value; showNet(); if (online) flush(); }
-  window.addEventListener("online", function () { setOnline(true); refreshRoster(); });
+  function setOnline(value) {
+    var back = value && !online;
+    online = value;
+    showNet();
+    if (!online) { probeSoon(); return; }
+    flush();
+    if (back) refreshRoster();
+  }
+  window.addEventListener("online", function () { setOnline(true); });
   window.addEventListener("offline", function () { setOnline(false); });
 
   function request(method, url, body) {
@@ -191,17 +199,30 @@
     }).catch(function () {
       flushing = false;
       setOnline(false);
-      setTimeout(probe, 5000);
     });
   }
 
-  // While offline, ask the server now and then whether it is back.
+  // While offline, ask the server now and then whether it is back: one question at a time
+  // (a timer or a request in flight), however often the page notices it is offline. The
+  // 'online' event alone is not enough: the network can return, or the server recover,
+  // without the browser ever having been offline.
+  var probeTimer = null, probing = false;
+  function probeSoon() {
+    if (!probeTimer && !probing) probeTimer = setTimeout(probe, PROBE_MS);
+  }
   function probe() {
-    if (online) return;
+    probeTimer = null;
+    if (online || probing) return;
+    if (navigator.onLine === false) { probeSoon(); return; } // no network: the 'online' event will say
+    probing = true;
     request("GET", presenceUrl).then(function (response) {
-      if (response.ok) { setOnline(true); response.json().then(showCounters); }
-      else setTimeout(probe, 5000);
-    }).catch(function () { setTimeout(probe, 5000); });
+      if (!response.ok) throw new Error("presence " + response.status);
+      return response.json();
+    }).then(function (counters) {
+      probing = false;
+      showCounters(counters);
+      setOnline(true);
+    }).catch(function () { probing = false; probeSoon(); });
   }
 
   // ---- the answer, full screen -----------------------------------------------------------
@@ -400,7 +421,7 @@
   function refreshCounters() {
     if (!online) return;
     request("GET", presenceUrl).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (c) { if (c) showCounters(c); }).catch(function () {});
+      .then(function (c) { if (c) { showCounters(c); flush(); } }).catch(function () {});
   }
   var soon = null;
   function refreshCountersSoon() { clearTimeout(soon); soon = setTimeout(refreshCounters, 400); }
@@ -409,8 +430,8 @@
   refreshRoster();
   refreshCounters();
   setInterval(refreshCounters, 5000);
-  setInterval(refreshRoster, 60000);
-  setInterval(function () { if (online) flush(); else probe(); }, 10000);
-  if (online) flush();
+  setInterval(function () { if (online) refreshRoster(); }, 60000);
+  setInterval(function () { if (online) flush(); else probeSoon(); }, 10000);
+  if (online) flush(); else probeSoon();
   focusScan();
 })();

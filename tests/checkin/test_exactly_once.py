@@ -164,7 +164,7 @@ def test_two_app_processes_scanning_the_same_badges_admit_each_once(app, confere
     time.sleep(0.5)  # let both import and build their apps
     go.touch()
     outputs = [p.communicate(timeout=120) for p in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
     first, second = (json.loads(out) for out, _ in outputs)
     for a, b in zip(first, second, strict=True):
