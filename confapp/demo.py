@@ -227,6 +227,9 @@ SURNAMES = [
 UNREGISTERED, WAITING = 12, 10  # groups left for the committee to chase, and to review
 
 
+DOORS = ("Main entrance", "Side door")
+
+
 def demo_rule() -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
     """1 delegate for the first 100 members, 1 more per further 100 or part, cap 5; two seats."""
     rule = ent.EntitlementRule(
@@ -342,8 +345,36 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
         else:
             users.grant_role(user, conference, role)
     db.session.commit()
-    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}.")
+    inside = _open_the_doors(conference, rng)
+    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}, {inside}.")
     return conference
+
+
+def _open_the_doors(conference: Conference, rng: random.Random) -> str:
+    """Two doors, and about three in four approved delegates scanned in, so presence shows."""
+    from confapp.checkin import services as doors
+    from confapp.checkin.scans import ScanInput, Scanner, record_scan
+
+    names = [doors.add_door(conference, name).name for name in DOORS]
+    badges = db.session.execute(
+        db.select(Credential.code)
+        .join(Delegate, Delegate.id == Credential.delegate_id)
+        .where(
+            Credential.conference_id == conference.id,
+            Credential.revoked_at.is_(None),
+            Delegate.pass_type == PassType.DELEGATE,
+        )
+        .order_by(Credential.id)
+    ).scalars()
+    steward = Scanner(conference_id=conference.id, actor="demo", browser="demo")
+    admitted = 0
+    for number, code in enumerate(badges):
+        if rng.random() < 0.75:
+            scan = ScanInput(
+                direction="in", nonce=f"demo-{number}", code=code, door=rng.choice(names)
+            )
+            admitted += record_scan(steward, scan).status == "ok"
+    return f"{admitted} delegates inside"
 
 
 def _register_delegations(conference, groups, rule, card_rule, rng: random.Random) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import sqlalchemy as sa
+
 from confapp import demo
 from confapp.extensions import db
 from confapp.models import Conference, Group, Role, User
@@ -86,3 +88,17 @@ def test_demo_delegations_keep_the_rules_and_leave_work_to_do(app):
     assert len(unregistered) == demo.UNREGISTERED
     emails = db.session.execute(db.select(Delegate.email)).scalars().all()
     assert len(emails) == len(set(emails)) > 300
+
+
+def test_demo_has_doors_and_delegates_inside(app):
+    from confapp.checkin import presence
+    from confapp.models import Presence, Scan
+
+    conference = demo.load_demo(echo=lambda _: None)
+    now = presence.summary(conference)
+    scans = db.session.execute(sa.select(Scan)).scalars().all()
+    inside = db.session.execute(sa.select(Presence).where(Presence.is_inside)).scalars().all()
+    assert {s.door.name for s in scans} == {"Main entrance", "Side door"}
+    assert len(inside) == len(scans) == now.inside_now == now.delegates_present
+    assert now.is_quorate  # about three in four approved delegates are in
+    assert 0 < now.votes_present < 21_000
