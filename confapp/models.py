@@ -97,6 +97,10 @@ class Conference(db.Model):
     badge_layout: Mapped[str] = mapped_column(
         sa.String(10), default="a4-8up", server_default="a4-8up"
     )
+    # What the hall's screen shows: presence, or this ballot (the chair chooses).
+    projector_ballot_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ballot.id", ondelete="SET NULL", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[Section]] = relationship(
@@ -605,3 +609,162 @@ class Presence(db.Model):
 
     delegate: Mapped[Delegate] = relationship()
     door: Mapped[Door | None] = relationship()
+
+
+class BallotKind(enum.StrEnum):
+    """What is put to the conference."""
+
+    MOTION = "motion"
+    COMPOSITE = "composite"
+    RULE_CHANGE = "rule_change"
+    EMERGENCY_MOTION = "emergency_motion"
+
+
+class BallotState(enum.StrEnum):
+    """Where a ballot stands; a declared ballot never changes (a recount is a new ballot)."""
+
+    DRAFT = "draft"
+    SHOW_OF_HANDS = "show_of_hands"
+    CARD_VOTE_OPEN = "card_vote_open"
+    COUNTING = "counting"
+    DECLARED = "declared"
+
+
+class Ballot(db.Model):
+    """A motion or rule change put to the conference, its show of hands and card vote."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
+    )
+    session: Mapped[str] = mapped_column(sa.String(100), default="")  # e.g. "Saturday morning"
+    title: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(20), default=BallotKind.MOTION.value)
+    majority: Mapped[str] = mapped_column(sa.String(20), default="simple")  # tally.Majority text
+    mode: Mapped[str] = mapped_column(sa.String(10), default="block")  # block | split
+    state: Mapped[str] = mapped_column(sa.String(20), default=BallotState.DRAFT.value)
+    hands: Mapped[str | None] = mapped_column(sa.String(20))  # carried | lost | card_vote_called
+    recount_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ballot.id", ondelete="SET NULL")
+    )
+    # Bumped by every change under the ballot's row lock: entries and declaration serialise.
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]  # the card vote opened: the roll was frozen
+    declared_at: Mapped[datetime | None]
+    declared_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    is_carried: Mapped[bool | None]
+    result: Mapped[dict | None] = mapped_column(sa.JSON)  # the declared figures, as announced
+
+    recount_of: Mapped[Ballot | None] = relationship(remote_side=[id])
+    declared_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('motion', 'composite', 'rule_change', 'emergency_motion')",
+            name="known_ballot_kind",
+        ),
+        sa.CheckConstraint(
+            "state IN ('draft', 'show_of_hands', 'card_vote_open', 'counting', 'declared')",
+            name="known_ballot_state",
+        ),
+        sa.CheckConstraint("mode IN ('block', 'split')", name="known_ballot_mode"),
+        sa.CheckConstraint(
+            "hands IS NULL OR hands IN ('carried', 'lost', 'card_vote_called')",
+            name="known_hands_result",
+        ),
+    )
+
+    @property
+    def is_card_vote(self) -> bool:
+        """Whether a card vote was (or is being) taken."""
+        return self.opened_at is not None
+
+
+class RollEntry(db.Model):
+    """A delegation on a card vote's frozen roll: its votes present when the vote opened."""
+
+    ballot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("group.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int]  # the order the tellers walk the hall
+    group_name: Mapped[str] = mapped_column(sa.String(200))  # as on the day: kept with the result
+    section: Mapped[str] = mapped_column(sa.String(100))
+    section_weight: Mapped[int | None]
+    votes: Mapped[int]  # the card vote present
+    delegates_present: Mapped[int]
+
+    __table_args__ = (sa.CheckConstraint("votes >= 0", name="votes_not_negative"),)
+
+
+class RollShare(db.Model):
+    """In split mode, a present delegate's share of the delegation's vote (frozen at opening)."""
+
+    ballot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
+    )
+    delegate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegate.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    share: Mapped[int]
+
+
+class TellerSheet(db.Model):
+    """One of a ballot's two independent counts, and the teller who keeps it."""
+
+    ballot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
+    )
+    sheet: Mapped[int] = mapped_column(primary_key=True)  # 1 or 2
+    teller_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    teller: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("ballot_id", "teller_id", name="uq_teller_sheet_once"),
+        sa.CheckConstraint("sheet IN (1, 2)", name="two_sheets"),
+    )
+
+
+class TellerEntry(db.Model):
+    """A delegation's vote as one teller entered it; a correction adds a row, never edits one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballot.id", ondelete="CASCADE"))
+    sheet: Mapped[int]
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"))
+    teller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    for_votes: Mapped[int] = mapped_column(default=0)
+    against_votes: Mapped[int] = mapped_column(default=0)
+    abstain_votes: Mapped[int] = mapped_column(default=0)
+    choices: Mapped[dict | None] = mapped_column(sa.JSON)  # split mode: delegate id -> choice
+    card_code: Mapped[str] = mapped_column(sa.String(40), default="")  # entered by card scan
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    is_current: Mapped[bool] = mapped_column(default=True)
+
+    teller: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.Index(
+            "uq_teller_entry_current",
+            "ballot_id",
+            "sheet",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_teller_entry_ballot", "ballot_id", "sheet"),
+        sa.CheckConstraint(
+            "for_votes >= 0 AND against_votes >= 0 AND abstain_votes >= 0",
+            name="entries_not_negative",
+        ),
+    )
