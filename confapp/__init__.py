@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.checkin.views import bp as checkin_bp
     from confapp.credentials.views import bp as credentials_bp
     from confapp.registration.views import bp as registration_bp
+    from confapp.voting.views import api as voting_api_bp
+    from confapp.voting.views import bp as voting_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main.bp)
@@ -67,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(credentials_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(voting_api_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

@@ -79,6 +79,13 @@ CLOSE_DAY = row(
 # The API answers JSON: 401 without a login; an empty form is no scan (400) for anyone in.
 API_SCAN = row(401, 400, 400, 400, 400, 400, 400, 400)
 API_READ = row(401, 403, 403, 200, 403, 200, 403, 200)
+# The floor (confapp/voting): tellers count, the chair (the committee) runs the ballots.
+FLOOR_PAGE = row(LOGIN, 403, 403, 403, 200, 200, 403, 200)
+V = f"{D}/ballots/<int:ballot_id>"
+TO_BALLOT = Redirect(V)
+TO_COUNT = Redirect(f"{V}/count")
+CHAIR_STEP = row(LOGIN, 403, 403, 403, 403, TO_BALLOT, 403, TO_BALLOT)  # no step: a message
+TELLER_ACTION = row(LOGIN, 403, 403, 403, TO_COUNT, TO_COUNT, 403, TO_COUNT)  # declared: refused
 
 # (method, rule) -> expected answer per role. POSTs send an empty form (unless FORMS says
 # otherwise): the page comes back with the form's errors (200), or the action is done or
@@ -147,6 +154,18 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{D}/presence"): DOOR_PAGE,
     ("GET", f"{D}/presence/people/<int:delegate_id>"): DOOR_PAGE,
     ("GET", f"{D}/projector"): PROJECTOR,
+    ("GET", f"{D}/projector/content"): PROJECTOR,
+    ("GET", f"{D}/ballots"): FLOOR_PAGE,
+    ("POST", f"{D}/ballots"): row(LOGIN, 403, 403, 403, 403, 422, 403, 422),  # no title
+    ("GET", V): FLOOR_PAGE,
+    ("POST", f"{V}/step"): CHAIR_STEP,
+    ("GET", f"{V}/count"): FLOOR_PAGE,
+    ("POST", f"{V}/sheet"): TELLER_ACTION,
+    ("POST", f"{V}/entries"): TELLER_ACTION,
+    ("GET", f"{V}/result.csv"): FLOOR_PAGE,
+    ("GET", f"{V}/result.pdf"): FLOOR_PAGE,
+    ("GET", f"{D}/results.pdf"): FLOOR_PAGE,
+    ("GET", "/api/v1/ballots/<int:ballot_id>"): row(401, 200, 200, 200, 200, 200, 404, 200),
     ("GET", f"{C}/doors"): ADMIN_PAGE,
     ("POST", f"{C}/doors"): DOOR_TOOL,  # no name: refused with a message
     ("POST", f"{C}/doors/tokens"): row(LOGIN, 403, 403, 403, 403, 422, 403, 422),  # no door
@@ -275,7 +294,14 @@ ROW_RULES = [
     for (method, rule) in CONFERENCE_RULES
     if any(
         f"<int:{name}>" in rule
-        for name in ("group_id", "delegate_id", "substitution_id", "token_id", "scan_id")
+        for name in (
+            "group_id",
+            "delegate_id",
+            "substitution_id",
+            "token_id",
+            "scan_id",
+            "ballot_id",
+        )
     )
 ]
 

@@ -22,6 +22,7 @@ from confapp.credentials.views import badge_link_token
 from confapp.extensions import db
 from confapp.models import (
     BASE_SEAT,
+    Ballot,
     Credential,
     Delegate,
     DeviceToken,
@@ -89,6 +90,7 @@ class World:
     badge_link: str  # the <link> of Bob's personal badge page
     token_id: int  # a scanner token at the Main entrance
     scan_id: int  # Bob admitted at the Main entrance
+    ballot_id: int  # a motion carried on a show of hands
 
     def url_values(self) -> dict[str, object]:
         """A value for every variable in the app's URL rules."""
@@ -104,6 +106,7 @@ class World:
             "link": self.badge_link,
             "token_id": self.token_id,
             "scan_id": self.scan_id,
+            "ballot_id": self.ballot_id,
         }
 
 
@@ -211,8 +214,18 @@ def build_world() -> World:
         scanned_at=now,
         status="ok",
     )
+    ballot = Ballot(
+        conference_id=conference.id,
+        title="Motion 1: Housing",
+        state="declared",
+        hands="carried",
+        is_carried=True,
+        declared_at=now,
+        result={"hands": "carried"},
+    )
     db.session.add_all(
         [
+            ballot,
             scan,
             Presence(
                 delegate_id=bob.id,
@@ -242,6 +255,7 @@ def build_world() -> World:
         badge_link=badge_link_token(badge),
         token_id=device.id,
         scan_id=scan.id,
+        ballot_id=ballot.id,
     )
 
 

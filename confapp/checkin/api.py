@@ -69,9 +69,10 @@ def post_scan():
             return _error(401, LOG_IN)
         if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()  # a page's call carries its CSRF header; a token cannot be forged
-    if request.content_length is None or request.content_length > MAX_BODY:
+    raw = request.stream.read(MAX_BODY + 1)  # read no more than a scan can be, however sent
+    if len(raw) > MAX_BODY:
         return _error(413, f"A scan is a JSON object of at most {MAX_BODY} bytes.")
-    data = request.get_json(silent=True)
+    data = _json_object(raw) if request.is_json else None
     if not isinstance(data, dict):
         return _error(400, "The body must be a JSON object, sent as application/json.")
     try:
@@ -101,6 +102,13 @@ def post_scan():
         body["error"] = "This is not a confapp badge code: 16 letters A-Z and digits 2-7."
         return jsonify(body), 422
     return jsonify(body)
+
+
+def _json_object(raw: bytes):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:

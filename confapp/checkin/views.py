@@ -95,13 +95,6 @@ def person(conference_id: int, delegate_id: int):
     )
 
 
-@bp.get(f"{C}/projector")
-@requires(Role.STEWARD, Role.TELLER, Role.ADMIN)
-def projector(conference_id: int):
-    """Presence and quorum in large type for the hall's screen; it updates itself."""
-    return render_template("checkin/projector.html", now=presence.summary(g.conference))
-
-
 # ---- the committee's tools ---------------------------------------------------------------------
 
 

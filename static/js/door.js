@@ -43,8 +43,11 @@
     device = "web-" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
     save("device", device);
   }
-  var counter = load("counter", 0);
-  function nextNonce() { counter += 1; save("counter", counter); return device + "-" + counter; }
+  // Time and randomness, not a counter: two tabs of one browser share the device id and
+  // must never send the same nonce for two different scans.
+  function nextNonce() {
+    return device + "-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
+  }
 
   var queue = load("queue", []);
   var roster = load("roster", null);
@@ -185,12 +188,20 @@
     var scan = queue[0];
     request("POST", scanUrl, scan).then(function (response) {
       if (response.status >= 500) throw new Error("server error");
-      if (response.status === 401 || response.status === 403) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        return { status: response.status, answer: answer };
+      });
+    }).then(function (reply) {
+      // Not logged in, or the page's CSRF token no longer valid: keep the scans, say so.
+      var keep = reply.status === 401 || reply.status === 403 ||
+        (reply.status === 400 && !reply.answer.field);
+      if (keep) {
         flushing = false;
-        $("net-word").textContent = "Log in again to upload the waiting scans";
+        $("net-word").textContent = "Reload the page (log in again if asked) to upload the " +
+          queue.length + " waiting scans";
         return;
       }
-      // Any other answer (stored, replayed, or refused as malformed) means done with it.
+      // Stored, replayed, or a scan the server cannot take at all (a field named): done.
       queue.shift();
       save("queue", queue);
       flushing = false;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import sqlalchemy as sa
 from openapi_spec_validator import validate
@@ -332,7 +333,7 @@ def test_the_openapi_file_is_valid_and_documents_every_api_route(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
     documented = {
-        (method.upper(), "/api/v1" + path.replace("{conference_id}", "<int:conference_id>"))
+        (method.upper(), "/api/v1" + re.sub(r"\{(\w+)\}", r"<int:\1>", path))
         for path, operations in spec["paths"].items()
         for method in operations
     }

@@ -1,0 +1,446 @@
+"""The floor's pages: ballots for the chair, the tellers' count sheets, results and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from confapp.auth.access import requires
+from confapp.checkin import presence
+from confapp.checkin.forms import ActionForm
+from confapp.extensions import db
+from confapp.models import Ballot, BallotState, Role
+from confapp.pdf import static_only_fetcher
+from confapp.spreadsheet import safe_cell
+from confapp.voting import charts, services
+from confapp.voting.forms import BallotForm
+from confapp.voting.services import Votes, VotingError
+
+bp = Blueprint("voting", __name__)
+
+C = "/conferences/<int:conference_id>"
+B = f"{C}/ballots/<int:ballot_id>"
+FLOOR = (Role.TELLER, Role.ADMIN)
+
+
+@bp.context_processor
+def words():
+    """The words for kinds and states of ballots."""
+    return {"kind_words": services.KIND_WORDS, "state_words": services.STATE_WORDS}
+
+
+def _ballot(conference_id: int, ballot_id: int) -> Ballot:
+    """The ballot of this conference, or 404 (ids of other conferences do not leak)."""
+    ballot = db.session.get(Ballot, ballot_id)
+    if ballot is None or ballot.conference_id != conference_id:
+        abort(404)
+    return ballot
+
+
+@bp.get(f"{C}/ballots")
+@requires(*FLOOR)
+def ballots(conference_id: int):
+    """The conference's ballots; the chair puts a new one."""
+    form = BallotForm(mode=g.conference.card_rule.mode)
+    return render_template("voting/ballots.html", ballots=services.ballots(g.conference), form=form)
+
+
+@bp.post(f"{C}/ballots")
+@requires(Role.ADMIN)
+def new_ballot(conference_id: int):
+    """Create a ballot in draft."""
+    form = BallotForm()
+    if form.validate_on_submit():
+        try:
+            ballot = services.create_ballot(
+                g.conference,
+                title=form.title.data,
+                kind=form.kind.data,
+                majority=form.majority.data,
+                mode=form.mode.data,
+                session=form.session.data or "",
+                actor=current_user,
+            )
+        except VotingError as problem:
+            flash(str(problem), "error")
+        else:
+            return redirect(
+                url_for("voting.ballot", conference_id=conference_id, ballot_id=ballot.id)
+            )
+    return render_template(
+        "voting/ballots.html", ballots=services.ballots(g.conference), form=form
+    ), 422
+
+
+@bp.get(B)
+@requires(*FLOOR)
+def ballot(conference_id: int, ballot_id: int):
+    """The chair's page: the steps, the roll, both counts side by side, the result."""
+    ballot = _ballot(conference_id, ballot_id)
+    check = services.reconcile(ballot) if ballot.is_card_vote else None
+    return render_template(
+        "voting/ballot.html",
+        ballot=ballot,
+        check=check,
+        totals=services.roll_totals(ballot),
+        chair=Role.ADMIN in current_user.roles_in(conference_id),
+        my_sheet=services.sheet_of(ballot, current_user),
+        action_form=ActionForm(),
+        chart=charts.result_chart(ballot.result)
+        if ballot.result and "overall" in ballot.result
+        else None,
+        on_projector=g.conference.projector_ballot_id == ballot.id,
+    )
+
+
+STEPS = {
+    "hands": lambda b, user: services.take_show_of_hands(b, user),
+    "hands_carried": lambda b, user: services.record_hands(b, "carried", user),
+    "hands_lost": lambda b, user: services.record_hands(b, "lost", user),
+    "card_vote_called": lambda b, user: services.record_hands(b, "card_vote_called", user),
+    "open": lambda b, user: services.open_card_vote(b, user),
+    "close": lambda b, user: services.close_voting(b, user),
+    "declare": lambda b, user: services.declare(b, user),
+}
+
+
+@bp.post(f"{B}/step")
+@requires(Role.ADMIN)
+def step(conference_id: int, ballot_id: int):
+    """The chair moves the ballot on: show of hands, card vote, close, declare, recount, screen."""
+    ballot = _ballot(conference_id, ballot_id)
+    target = url_for("voting.ballot", conference_id=conference_id, ballot_id=ballot.id)
+    if not ActionForm().validate_on_submit():
+        return redirect(target)
+    name = request.form.get("step", "")
+    try:
+        if name == "recount":
+            again = services.recount(ballot, current_user)
+            flash("Recount started on the same roll: the tellers count again.", "success")
+            return redirect(
+                url_for("voting.ballot", conference_id=conference_id, ballot_id=again.id)
+            )
+        if name in ("projector", "projector_off"):
+            services.show_on_projector(
+                g.conference, ballot if name == "projector" else None, current_user
+            )
+        elif name in STEPS:
+            STEPS[name](ballot, current_user)
+        else:
+            flash("Unknown step.", "error")
+    except VotingError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    return redirect(target)
+
+
+# ---- the tellers -------------------------------------------------------------------------------
+
+
+@bp.get(f"{B}/count")
+@requires(*FLOOR)
+def count(conference_id: int, ballot_id: int):
+    """A teller's count sheet: the delegations present in walking order, searchable."""
+    ballot = _ballot(conference_id, ballot_id)
+    sheet = services.sheet_of(ballot, current_user)
+    rows = services.roll(ballot)
+    mine = services.current_entries(ballot, sheet) if sheet else {}
+    q = request.args.get("q", "").strip().lower()
+    card = request.args.get("card", "").strip()
+    card_delegate = None
+    if card:
+        try:
+            found, card_delegate = services.delegation_for_card(ballot, card)
+            rows = [found]
+        except VotingError as problem:
+            flash(str(problem), "error")
+            rows = []
+    elif q:
+        rows = [r for r in rows if q in r.group_name.lower() or q in r.section.lower()]
+    running = services.count_result(ballot, mine, services.roll(ballot)) if sheet else None
+    return render_template(
+        "voting/count.html",
+        ballot=ballot,
+        sheet=sheet,
+        rows=rows,
+        mine=mine,
+        shares=services.shares_by_group(ballot) if ballot.mode == "split" else {},
+        running=running,
+        entered=len(mine),
+        totals=services.roll_totals(ballot),
+        q=request.args.get("q", ""),
+        card=card,
+        card_delegate=card_delegate,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post(f"{B}/sheet")
+@requires(*FLOOR)
+def take_sheet(conference_id: int, ballot_id: int):
+    """Start counting: the teller takes the first free of the two counts."""
+    ballot = _ballot(conference_id, ballot_id)
+    if ActionForm().validate_on_submit():
+        try:
+            number = services.take_sheet(ballot, current_user)
+            flash(f"You keep count {number} of this ballot.", "success")
+        except VotingError as problem:
+            flash(str(problem), "error")
+    return redirect(url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id))
+
+
+@bp.post(f"{B}/entries")
+@requires(*FLOOR)
+def enter(conference_id: int, ballot_id: int):
+    """Enter (or correct) one delegation's vote on the teller's count."""
+    ballot = _ballot(conference_id, ballot_id)
+    back = url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id)
+    if not ActionForm().validate_on_submit():
+        return redirect(back)
+    try:
+        group_id = int(request.form.get("group", ""))
+    except ValueError:
+        flash("Choose a delegation.", "error")
+        return redirect(back)
+    roll = db.session.get(services.RollEntry, (ballot.id, group_id))
+    try:
+        if roll is None:
+            raise VotingError("That delegation is not on this ballot's roll.")
+        choices = None
+        if ballot.mode == "split":
+            shares = {
+                s.delegate_id: s.share for s in services.shares_by_group(ballot).get(group_id, [])
+            }
+            choices = {d: request.form.get(f"delegate-{d}", "none") for d in shares}
+            votes = services.votes_for_delegates(shares, choices)
+        else:
+            votes = services.votes_for_choice(request.form.get("choice", ""), roll.votes)
+        services.enter_votes(
+            ballot,
+            current_user,
+            group_id,
+            votes,
+            choices=choices,
+            card_code=request.form.get("card", ""),
+        )
+        flash(f"{roll.group_name}: {_votes_text(votes)}.", "success")
+    except VotingError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(back)
+    return redirect(f"{back}#row-{group_id}")
+
+
+def _votes_text(votes: Votes) -> str:
+    parts = [(votes.for_, "for"), (votes.against, "against"), (votes.abstain, "abstain")]
+    said = [f"{n:,} {word}" for n, word in parts if n]
+    return ", ".join(said) or "not voting"
+
+
+# ---- results --------------------------------------------------------------------------------
+
+
+def _declared(conference_id: int, ballot_id: int) -> Ballot:
+    ballot = _ballot(conference_id, ballot_id)
+    if ballot.state != BallotState.DECLARED or not ballot.result:
+        abort(404, "This ballot has no declared result yet.")
+    return ballot
+
+
+RESULT_COLUMNS = ("row", "section", "votes_present", "for", "against", "abstain", "not_voting")
+
+
+def result_csv(ballot: Ballot) -> str:
+    """A declared result as CSV: sections, overall, then each delegation's vote."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    result = ballot.result
+    writer.writerow(["ballot", safe_cell(ballot.title)])
+    writer.writerow(["majority", result.get("majority_words", "show of hands")])
+    writer.writerow(["result", "CARRIED" if ballot.is_carried else "LOST"])
+    if "overall" not in result:
+        writer.writerow(["show of hands", result.get("hands", "")])
+        return out.getvalue()
+    writer.writerow(
+        [
+            "",
+            "section",
+            "votes_present",
+            "for",
+            "against",
+            "abstain",
+            "not_voting",
+            "for_percent",
+            "against_percent",
+        ]
+    )
+    for label, s in [("section", s) for s in result["sections"]] + [("overall", result["overall"])]:
+        writer.writerow(
+            [
+                label,
+                safe_cell(s["section"] or "All sections"),
+                s["votes_present"],
+                s["for"],
+                s["against"],
+                s["abstain"],
+                s["not_voting"],
+                s["for_percent"] or "",
+                s["against_percent"] or "",
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["delegation", "section", "votes_present", "for", "against", "abstain"])
+    for d in result["delegations"]:
+        writer.writerow(
+            [
+                safe_cell(d["group"]),
+                safe_cell(d["section"]),
+                d["votes_present"],
+                d["for"],
+                d["against"],
+                d["abstain"],
+            ]
+        )
+    return out.getvalue()
+
+
+@bp.get(f"{B}/result.csv")
+@requires(*FLOOR)
+def result_csv_download(conference_id: int, ballot_id: int):
+    """One declared result as CSV."""
+    ballot = _declared(conference_id, ballot_id)
+    return Response(
+        result_csv(ballot),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-result.csv"'},
+    )
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    static = Path(current_app.static_folder).resolve()
+    return HTML(
+        string=html, base_url=f"{static}/", url_fetcher=static_only_fetcher(static)
+    ).write_pdf()
+
+
+@bp.get(f"{B}/result.pdf")
+@requires(*FLOOR)
+def result_pdf(conference_id: int, ballot_id: int):
+    """One declared result as PDF, with each delegation's vote."""
+    ballot = _declared(conference_id, ballot_id)
+    html = render_template("voting/results_pdf.html", ballots=[ballot], charts=charts)
+    return Response(
+        _pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-result.pdf"'},
+    )
+
+
+@bp.get(f"{C}/results.pdf")
+@requires(*FLOOR)
+def results_book(conference_id: int):
+    """The results book: every declared ballot with its figures and each delegation's vote."""
+    declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
+    html = render_template("voting/results_pdf.html", ballots=declared, charts=charts, book=True)
+    return Response(
+        _pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{g.conference.slug}-results.pdf"'},
+    )
+
+
+# ---- the projector -------------------------------------------------------------------------------
+
+
+SCREEN = (Role.STEWARD, Role.TELLER, Role.ADMIN)
+
+
+@bp.get(f"{C}/projector")
+@requires(*SCREEN)
+def projector(conference_id: int):
+    """The hall's screen, full size: it fetches what to show every few seconds (no reload)."""
+    return render_template("voting/projector.html", content=_screen(g.conference))
+
+
+@bp.get(f"{C}/projector/content")
+@requires(*SCREEN)
+def projector_content(conference_id: int):
+    """What the hall's screen shows now, as a fragment the projector page swaps in."""
+    return _screen(g.conference)
+
+
+def _screen(conference) -> str:
+    """Presence and quorum, or the ballot the chair put on the screen."""
+    ballot = (
+        db.session.get(Ballot, conference.projector_ballot_id)
+        if conference.projector_ballot_id
+        else None
+    )
+    if ballot is None:
+        return render_template("voting/_projector_presence.html", now=presence.summary(conference))
+    # During the vote: "card vote in progress" and the votes present; after: the result.
+    chart = (
+        charts.result_chart(ballot.result) if ballot.result and "overall" in ballot.result else None
+    )
+    return render_template(
+        "voting/_projector_ballot.html",
+        ballot=ballot,
+        totals=services.roll_totals(ballot),
+        chart=chart,
+    )
+
+
+# ---- the API ------------------------------------------------------------------------------------
+
+
+api = Blueprint("voting_api", __name__, url_prefix="/api/v1")
+
+
+@api.get("/ballots/<int:ballot_id>")
+def ballot_json(ballot_id: int):
+    """A ballot and, once declared, its result: for anyone with a role in its conference."""
+    if not current_user.is_authenticated:
+        abort(401, "Log in to read results.")
+    ballot = db.session.get(Ballot, ballot_id)
+    if ballot is None or not (
+        current_user.is_site_admin or current_user.roles_in(ballot.conference_id)
+    ):
+        abort(404)
+    delegations, votes = services.roll_totals(ballot)
+    body = {
+        "id": ballot.id,
+        "conference": ballot.conference_id,
+        "title": ballot.title,
+        "session": ballot.session,
+        "kind": ballot.kind,
+        "majority": ballot.majority,
+        "mode": ballot.mode,
+        "state": ballot.state,
+        "show_of_hands": ballot.hands,
+        "recount_of": ballot.recount_of_id,
+        "roll": {"delegations": delegations, "votes_present": votes}
+        if ballot.is_card_vote
+        else None,
+        "declared_at": ballot.declared_at.isoformat() + "Z" if ballot.declared_at else None,
+        "carried": ballot.is_carried,
+        "result": ballot.result if ballot.state == BallotState.DECLARED else None,
+    }
+    return jsonify(body)

@@ -1,0 +1,315 @@
+"""A steward at the door scans badges on a phone: by keyboard wedge, offline, and by camera.
+
+The conference has Leeds (Ann Smith, Ben Jones) and York (Yan Lee), approved with live
+badges, and two doors, Main entrance (the page's first choice) and Side door. What the
+steward sees is checked on the page; what the server stored is read from the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+
+from confapp.checkin import services as checkin
+from confapp.credentials.render import qr_matrix
+from confapp.credentials.services import live_credential
+from confapp.extensions import db
+from confapp.models import Presence, Role, Scan
+from tests import factories
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+
+PHONE = {"width": 390, "height": 844}
+# Once an upload failed the page asks the server every 3 s whether it is back, then uploads;
+# generous, as a request may take up to its timeout (4 s) on a busy machine.
+UPLOAD_WAIT_MS = 20_000
+# Chromium logs every failed request as a console error: while the test keeps the page
+# offline, or aborts its uploads, these are expected (nothing else is).
+NETWORK_DOWN = re.compile(
+    r"^console\.error: Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|FAILED) "
+    r"\(http://127\.0\.0\.1:\d+/api/v1/"
+)
+
+
+@pytest.fixture
+def viewport():
+    """A phone held upright: stewards scan at the door with their own phones."""
+    return PHONE
+
+
+@dataclass
+class Doorway:
+    """The conference, the steward's login, and each person's badge code and id by first name."""
+
+    conference_id: int
+    steward: str
+    codes: dict[str, str]
+    ids: dict[str, int]
+    groups: dict[str, str]
+    names: dict[str, str]
+
+
+@pytest.fixture
+def doorway(app) -> Doorway:
+    """Leeds with Ann and Ben, York with Yan, all approved with badges; two doors; a steward."""
+    with app.app_context():
+        conference = factories.conference()
+        leeds = factories.group(conference, "Leeds", members=1000, women_members=120)
+        york = factories.group(conference, "York", members=400)
+        people = {
+            "Ann": (factories.approved_person(conference, leeds, "Ann Smith"), "Leeds"),
+            "Ben": (factories.approved_person(conference, leeds, "Ben Jones"), "Leeds"),
+            "Yan": (factories.approved_person(conference, york, "Yan Lee"), "York"),
+        }
+        checkin.add_door(conference, "Main entrance")
+        checkin.add_door(conference, "Side door")
+        steward = factories.user("steward@example.org", conf=conference, role=Role.STEWARD)
+        return Doorway(
+            conference_id=conference.id,
+            steward=steward.email,
+            codes={key: live_credential(p).code for key, (p, _) in people.items()},
+            ids={key: p.id for key, (p, _) in people.items()},
+            groups={key: group for key, (_, group) in people.items()},
+            names={key: p.name for key, (p, _) in people.items()},
+        )
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One scan as the server stored it."""
+
+    delegate_id: int | None
+    direction: str
+    status: str
+    reason: str | None
+    door: str | None
+    is_offline: bool
+    is_flagged: bool
+    nonce: str
+
+
+def _scans(app, conference_id: int) -> list[Stored]:
+    """The conference's scans, oldest first, read in a session of their own (never stale)."""
+    with app.app_context():
+        rows = db.session.scalars(
+            db.select(Scan).where(Scan.conference_id == conference_id).order_by(Scan.id)
+        ).all()
+        return [
+            Stored(
+                s.delegate_id,
+                s.direction,
+                s.status,
+                s.reason,
+                s.door.name if s.door else None,
+                s.is_offline,
+                s.is_flagged,
+                s.nonce,
+            )
+            for s in rows
+        ]
+
+
+def _inside_by(app, delegate_id: int) -> str | None:
+    """The door the person went in by if the server has them inside now, else None."""
+    with app.app_context():
+        row = db.session.get(Presence, delegate_id)
+        if row is None or not row.is_inside:
+            return None
+        return row.door.name if row.door else "?"
+
+
+def _open_door_page(page: Page, email: str) -> None:
+    """Log in through the form and follow the home page's link to the scan page."""
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Scan badges at a door").click()
+    expect(page.locator("#scan-code")).to_be_visible()
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "online")
+
+
+def _wedge(page: Page, code: str) -> None:
+    """A keyboard-wedge scanner: types the code into whatever has focus, then Enter."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def _expect_answer(page: Page, result: str, word: str, who: str) -> None:
+    """The full-screen answer: its colour's key, the word and the person."""
+    answer = page.locator("#result")
+    expect(answer).to_be_visible()
+    expect(answer).to_have_attribute("data-result", result)
+    expect(page.locator("#result-word")).to_have_text(word)
+    expect(page.locator("#result-who")).to_have_text(who)
+
+
+def _forgive_network_errors(request) -> None:
+    """Drop the console errors of requests that failed because the test cut the network."""
+    errors = request.node.browser_errors
+    errors[:] = [e for e in errors if not NETWORK_DOWN.match(e)]
+
+
+def test_keyboard_wedge_admits_then_says_already_inside(app, page: Page, doorway: Doorway):
+    ann = "Ann"
+    _open_door_page(page, doorway.steward)
+    code_field = page.locator("#scan-code")
+    expect(code_field).to_be_focused()
+    expect(page.locator("#door-choice")).to_have_value("Main entrance")
+    expect(page.get_by_label("In", exact=True)).to_be_checked()
+
+    _wedge(page, doorway.codes[ann])
+    _expect_answer(page, "admitted", "ADMITTED", "Ann Smith · Leeds")
+    expect(page.locator("#result-detail")).to_have_text("Delegate")
+    expect(code_field).to_have_value("")
+    expect(code_field).to_be_focused()
+
+    # The next person in the queue holds out the same badge again (passed back, say).
+    _wedge(page, doorway.codes[ann])
+    _expect_answer(page, "already_inside", "ALREADY INSIDE", "Ann Smith · Leeds")
+    expect(page.locator("#result-detail")).to_have_text(
+        re.compile(r"^Delegate · inside since \d?\d:\d\d( [AP]M)? \(Main entrance\)$")
+    )
+    expect(code_field).to_have_value("")
+    expect(code_field).to_be_focused()
+    expect(page.locator("#last-scan")).to_contain_text("ALREADY INSIDE · Ann Smith")
+
+    scans = _scans(app, doorway.conference_id)
+    assert [(s.delegate_id, s.direction, s.status, s.reason) for s in scans] == [
+        (doorway.ids[ann], "in", "ok", None),
+        (doorway.ids[ann], "in", "refused", "already_inside"),
+    ]
+    assert not any(s.is_offline for s in scans)
+    assert {s.door for s in scans} == {"Main entrance"}
+    assert _inside_by(app, doorway.ids[ann]) == "Main entrance"
+
+
+def test_offline_scans_are_answered_from_the_roster_and_uploaded_once(
+    app, page: Page, doorway: Doorway, request
+):
+    context = page.context
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+
+    context.set_offline(True)
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
+    for person in ("Ann", "Ben", "Yan"):
+        _wedge(page, doorway.codes[person])
+        who = f"{doorway.names[person]} · {doorway.groups[person]}"
+        _expect_answer(page, "admitted", "ADMITTED", who)
+        expect(page.locator("#result-detail")).to_have_text("Delegate · offline: will upload")
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
+    expect(page.locator("#net-word")).to_have_text("OFFLINE: answering from the roster")
+    expect(page.locator("#queue-count")).to_have_text("3")
+    assert _scans(app, doorway.conference_id) == []
+
+    # The network is back but uploads still fail; the steward reloads the page meanwhile.
+    page.route("**/api/v1/scans", lambda route: route.abort())
+    context.set_offline(False)
+    page.reload()
+    expect(page.locator("#queue-count")).to_have_text("3")
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
+    assert _scans(app, doorway.conference_id) == []
+
+    # Uploads get through again: the page notices by itself and empties its queue.
+    page.unroute("**/api/v1/scans")
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "online")
+    expect(page.locator("#count-inside")).to_have_text("3")
+    _forgive_network_errors(request)
+
+    scans = _scans(app, doorway.conference_id)
+    assert sorted(s.delegate_id for s in scans) == sorted(doorway.ids.values())
+    assert all(s.status == "ok" and s.is_offline and not s.is_flagged for s in scans)
+    assert len({s.nonce for s in scans}) == 3
+    for person in ("Ann", "Ben", "Yan"):
+        assert _inside_by(app, doorway.ids[person]) == "Main entrance"
+
+
+# ---- the camera ------------------------------------------------------------------------------
+
+WIDTH, HEIGHT = 640, 480
+MODULE_PX = 12  # a 29-module symbol (quiet zone included) is 348 px: a badge at arm's length
+
+
+def _qr_video(code: str, path: Path, frames: int = 10) -> Path:
+    """A Y4M video of the badge's QR code, black on white, for Chromium's fake camera."""
+    matrix = qr_matrix(code)  # quiet zone included
+    size = len(matrix)
+    symbol = Image.new("L", (size, size), 255)
+    symbol.putdata([0 if dark else 255 for row in matrix for dark in row])
+    symbol = symbol.resize((size * MODULE_PX, size * MODULE_PX), Image.Resampling.NEAREST)
+    frame = Image.new("L", (WIDTH, HEIGHT), 255)
+    frame.paste(symbol, ((WIDTH - symbol.width) // 2, (HEIGHT - symbol.height) // 2))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (WIDTH // 2 * HEIGHT // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+    return path
+
+
+@pytest.fixture
+def camera_browser(browser: Browser, doorway: Doorway, tmp_path) -> Iterator[Browser]:
+    """A Chromium of its own whose camera films Yan's badge (the session's has no camera).
+
+    It is launched by the session's Playwright (one sync Playwright per thread), as a
+    separate browser process with the fake camera's flags.
+    """
+    video = _qr_video(doorway.codes["Yan"], tmp_path / "badge.y4m")
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    yield camera
+    camera.close()
+
+
+def test_camera_reads_a_badge_once(app, camera_browser: Browser, live_server, doorway: Doorway):
+    context = camera_browser.new_context(base_url=live_server, viewport=PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.grant_permissions(["camera"], origin=live_server)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    try:
+        _open_door_page(page, doorway.steward)
+        page.get_by_role("button", name="Scan with camera").click()
+        expect(page.locator("#camera")).to_be_visible()
+        expect(page.locator("#result-word")).to_have_text("ADMITTED", timeout=10_000)
+        _expect_answer(page, "admitted", "ADMITTED", "Yan Lee · York")
+        # The answer closes by itself; the steward stops the camera. (Should the badge still
+        # be in view 4 s after the first read, the page reads it again: ALREADY INSIDE, whose
+        # answer stays up for 5 s and covers the button until then.)
+        expect(page.locator("#result")).to_be_hidden()
+        page.get_by_role("button", name="Stop camera").click(timeout=10_000)
+        expect(page.locator("#camera")).to_be_hidden()
+        expect(page.get_by_role("button", name="Scan with camera")).to_be_visible()
+    finally:
+        context.close()
+    assert not errors, "the browser reported errors:\n" + "\n".join(errors)
+
+    scans = _scans(app, doorway.conference_id)
+    assert scans and scans[0].status == "ok"
+    ok = [s for s in scans if s.status == "ok"]
+    assert [(s.delegate_id, s.direction, s.is_offline) for s in ok] == [
+        (doorway.ids["Yan"], "in", False)
+    ]
+    # The badge stayed in view at ~8 frames a second: read once per 4 s, not at every frame,
+    # and any second read refused.
+    assert len(scans) <= 3, [(s.status, s.reason) for s in scans]
+    assert all(s.reason == "already_inside" for s in scans[1:])
+    assert _inside_by(app, doorway.ids["Yan"]) == "Main entrance"
