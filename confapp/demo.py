@@ -24,6 +24,7 @@ from confapp.models import (
     Role,
     Section,
     Status,
+    User,
 )
 
 SLUG = "local-groups-network-conference"
@@ -39,6 +40,8 @@ LOGINS = [
     ("secretary@example.org", "demo-secretary-pass", Role.SECRETARY, ("Leeds", "Ynys Môn")),
     ("steward@example.org", "demo-steward-pass", Role.STEWARD, ()),
     ("teller@example.org", "demo-teller-pass", Role.TELLER, ()),
+    # A second teller: a card vote is counted twice, independently.
+    ("chief.teller@example.org", "demo-teller-pass", Role.TELLER, ()),
 ]
 
 REGIONS = {
@@ -346,8 +349,51 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
             users.grant_role(user, conference, role)
     db.session.commit()
     inside = _open_the_doors(conference, rng)
-    echo(f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}, {inside}.")
+    floor = _take_the_floor(conference, rng)
+    echo(
+        f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}, "
+        f"{inside}, {floor}."
+    )
     return conference
+
+
+def _take_the_floor(conference: Conference, rng: random.Random) -> str:
+    """A card vote declared by two tellers who agreed, and a rule change ready to open."""
+    from confapp.voting import services as voting
+
+    chair, teller, second = (
+        db.session.execute(db.select(User).where(User.email == email)).scalar_one()
+        for email in ("admin@example.org", "teller@example.org", "chief.teller@example.org")
+    )
+    motion = voting.create_ballot(
+        conference,
+        title="Motion 3: Affordable venues for local groups",
+        kind="motion",
+        majority="simple",
+        mode=conference.card_rule.mode,
+        session="Saturday morning",
+        actor=chair,
+    )
+    voting.take_show_of_hands(motion, chair)
+    voting.record_hands(motion, "card_vote_called", chair)
+    for row in voting.roll(motion):
+        # Most delegations for; a few against or abstaining, as a real floor would vote.
+        choice = rng.choices(["for", "against", "abstain"], weights=[6, 3, 1])[0]
+        votes = voting.votes_for_choice(choice, row.votes)
+        for person in (teller, second):
+            voting.enter_votes(motion, person, row.group_id, votes)
+    voting.close_voting(motion, chair)
+    voting.declare(motion, chair)
+    voting.create_ballot(
+        conference,
+        title="Rule change 1: Two-year terms for the national committee",
+        kind="rule_change",
+        majority="two_thirds",
+        mode=conference.card_rule.mode,
+        session="Saturday afternoon",
+        actor=chair,
+    )
+    return "a card vote declared and a rule change ready to open"
 
 
 def _open_the_doors(conference: Conference, rng: random.Random) -> str:

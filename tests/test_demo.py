@@ -102,3 +102,24 @@ def test_demo_has_doors_and_delegates_inside(app):
     assert len(inside) == len(scans) == now.inside_now == now.delegates_present
     assert now.is_quorate  # about three in four approved delegates are in
     assert 0 < now.votes_present < 21_000
+
+
+def test_demo_has_a_declared_card_vote_and_a_rule_change_to_open(app):
+    from confapp.models import Ballot, TellerEntry
+
+    demo.load_demo(echo=lambda _: None)
+    ballots = db.session.execute(sa.select(Ballot).order_by(Ballot.id)).scalars().all()
+    declared, ready = ballots
+    assert (declared.state, declared.hands, declared.kind) == (
+        "declared",
+        "card_vote_called",
+        "motion",
+    )
+    assert declared.is_carried is not None and declared.result["overall"]["for_percent"]
+    delegations = declared.result["delegations"]
+    assert len(delegations) > 100  # every delegation present was counted
+    entries = db.session.execute(
+        sa.select(TellerEntry.sheet, sa.func.count()).group_by(TellerEntry.sheet)
+    ).all()
+    assert sorted(entries) == [(1, len(delegations)), (2, len(delegations))]  # two tellers
+    assert (ready.state, ready.kind, ready.majority) == ("draft", "rule_change", "two_thirds")
