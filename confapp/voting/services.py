@@ -25,6 +25,7 @@ from confapp.models import (
     Conference,
     Credential,
     Delegate,
+    PassType,
     Presence,
     RollEntry,
     RollShare,
@@ -417,6 +418,12 @@ def delegation_for_card(ballot: Ballot, code: str) -> tuple[RollEntry, int | Non
         raise VotingError("No card of this conference has that code.")
     if found.Credential.revoked_at is not None:
         raise VotingError(f"That card was revoked ({found.Delegate.name}): it does not vote.")
+    person = found.Delegate
+    votes = person.pass_type == PassType.DELEGATE or (
+        person.pass_type == PassType.ALTERNATE and person.seated_for_id is not None
+    )
+    if not votes:
+        raise VotingError(f"{person.name} holds a {person.seat_label} pass: it carries no vote.")
     roll = db.session.get(RollEntry, (ballot.id, found.Delegate.group_id))
     if roll is None:
         raise VotingError(
