@@ -98,6 +98,7 @@ def ballot(conference_id: int, ballot_id: int):
         "voting/ballot.html",
         ballot=ballot,
         check=check,
+        shares=services.shares_by_group(ballot) if ballot.mode == "split" else {},
         totals=services.roll_totals(ballot),
         chair=Role.ADMIN in current_user.roles_in(conference_id),
         my_sheet=services.sheet_of(ballot, current_user),

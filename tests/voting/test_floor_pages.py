@@ -145,6 +145,8 @@ class TestChair:
         )
         refused = client.post(url(floor, ballot, "/step"), data={"step": "declare"})
         assert "disagree on 1 delegation (Leeds)" in flashes(client, refused)
+        roll = client.get(url(floor, ballot)).get_data(as_text=True).split('id="roll-list"')[1]
+        assert "Leeds" in roll and "York" in roll and "Hull" not in roll  # Hal was not in
         page = client.get(url(floor, ballot)).get_data(as_text=True)
         assert page.count('class="disagreement"') == 1
         services.enter_votes(
