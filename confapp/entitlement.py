@@ -443,6 +443,13 @@ def card_vote(rule: CardVoteRule, members: int) -> int:
     return vote
 
 
+def group_card_vote(rule: CardVoteRule, members: int, in_good_standing: bool) -> int:
+    """A group's card vote: nothing unless in good standing with at least one member."""
+    if not in_good_standing or members == 0:
+        return 0
+    return card_vote(rule, members)
+
+
 def _figure(figures: GroupFigures, name: str) -> int:
     return {
         "members": figures.members,
@@ -467,7 +474,7 @@ def entitle(rule: EntitlementRule, card_rule: CardVoteRule, figures: GroupFigure
     return Entitlement(
         base_delegates=base_delegates(rule, figures.members),
         reserved=tuple(grants),
-        card_vote=card_vote(card_rule, figures.members),
+        card_vote=group_card_vote(card_rule, figures.members, figures.in_good_standing),
     )
 
 

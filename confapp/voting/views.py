@@ -164,8 +164,12 @@ def count(conference_id: int, ballot_id: int):
     mine = services.current_entries(ballot, sheet) if sheet else {}
     q = request.args.get("q", "").strip().lower()
     card = request.args.get("card", "").strip()
+    one = request.args.get("group", type=int)
     card_delegate = None
-    if card:
+    everyone = rows
+    if one:
+        rows = [r for r in rows if r.group_id == one]
+    elif card:
         try:
             found, card_delegate = services.delegation_for_card(ballot, card)
             rows = [found]
@@ -174,7 +178,7 @@ def count(conference_id: int, ballot_id: int):
             rows = []
     elif q:
         rows = [r for r in rows if q in r.group_name.lower() or q in r.section.lower()]
-    running = services.count_result(ballot, mine, services.roll(ballot)) if sheet else None
+    running = services.count_result(ballot, mine, everyone) if sheet else None
     return render_template(
         "voting/count.html",
         ballot=ballot,
@@ -187,6 +191,7 @@ def count(conference_id: int, ballot_id: int):
         totals=services.roll_totals(ballot),
         q=request.args.get("q", ""),
         card=card,
+        narrowed=bool(one or card or q),
         card_delegate=card_delegate,
         action_form=ActionForm(),
     )

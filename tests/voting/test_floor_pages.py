@@ -92,6 +92,12 @@ class TestTellerSheet:
         login(floor.teller)
         client.post(url(floor, ballot, "/sheet"))
         ann, ben = floor.people["Ann"].id, floor.people["Ben"].id
+        sheet = client.get(url(floor, ballot, "/count")).get_data(as_text=True)
+        assert "Enter each delegate" in sheet and f'name="delegate-{ann}"' not in sheet
+        leeds = floor.groups["Leeds"].id
+        one = client.get(url(floor, ballot, f"/count?group={leeds}")).get_data(as_text=True)
+        assert re.findall(r'data-group="([^"]+)"', one) == ["Leeds"]
+        assert f'name="delegate-{ann}"' in one and "Ann (500)" in one
         client.post(
             url(floor, ballot, "/entries"),
             data={
