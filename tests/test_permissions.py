@@ -178,6 +178,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/conferences/<int:conference_id>/roster"): API_READ,
     ("GET", "/api/v1/conferences/<int:conference_id>/presence"): API_READ,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/door-sw.js"): PUBLIC,  # the scan page's service worker: code, no data
 }
 
 # Forms for POST rows that answer an empty form with 404 (an alternate not in the group).

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
 from confapp.auth.access import requires
@@ -33,6 +45,14 @@ def door(conference_id: int):
     """The steward's scan page: camera, keyboard-wedge scanner, or a name."""
     doors = services.doors(g.conference)
     return render_template("checkin/door.html", doors=doors)
+
+
+@bp.get("/door-sw.js")
+def door_service_worker():
+    """The scan page's service worker, served from the root so it may keep the door pages."""
+    response = send_from_directory(current_app.static_folder, "js/door-sw.js")
+    response.headers["Cache-Control"] = "no-cache"  # a new version reaches phones at once
+    return response
 
 
 @bp.get(f"{C}/presence")

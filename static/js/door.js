@@ -437,6 +437,22 @@
   var soon = null;
   function refreshCountersSoon() { clearTimeout(soon); soon = setTimeout(refreshCounters, 400); }
 
+  // Keep a copy of this page and its files for a reload while offline (needs https or
+  // localhost; without a service worker the page still works, it just cannot be reloaded).
+  function keepForOffline() {
+    var urls = [location.href];
+    document.querySelectorAll("script[src], link[href]").forEach(function (el) {
+      urls.push(el.src || el.href);
+    });
+    urls.forEach(function (u) { fetch(u, { credentials: "same-origin" }).catch(function () {}); });
+  }
+  if ("serviceWorker" in navigator && app.getAttribute("data-service-worker")) {
+    navigator.serviceWorker.register(app.getAttribute("data-service-worker")).then(function () {
+      if (navigator.serviceWorker.controller) keepForOffline();
+      else navigator.serviceWorker.addEventListener("controllerchange", keepForOffline, { once: true });
+    }).catch(function () { /* no offline reload on this device */ });
+  }
+
   showNet();
   refreshRoster();
   refreshCounters();

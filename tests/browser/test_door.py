@@ -155,6 +155,18 @@ def _forgive_network_errors(request) -> None:
     errors[:] = [e for e in errors if not NETWORK_DOWN.match(e)]
 
 
+def _wait_until_kept_for_offline(page: Page) -> None:
+    """Until the service worker holds the page and every file it loads."""
+    page.wait_for_function(
+        """() => {
+            const urls = [location.href, ...Array.from(
+                document.querySelectorAll("script[src], link[href]"), el => el.src || el.href)];
+            return Promise.all(urls.map(u => caches.match(u))).then(hits => hits.every(Boolean));
+        }""",
+        timeout=UPLOAD_WAIT_MS,
+    )
+
+
 def test_keyboard_wedge_admits_then_says_already_inside(app, page: Page, doorway: Doorway):
     ann = "Ann"
     _open_door_page(page, doorway.steward)
@@ -195,6 +207,7 @@ def test_offline_scans_are_answered_from_the_roster_and_uploaded_once(
     context = page.context
     _open_door_page(page, doorway.steward)
     expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    _wait_until_kept_for_offline(page)
 
     context.set_offline(True)
     expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
@@ -229,6 +242,33 @@ def test_offline_scans_are_answered_from_the_roster_and_uploaded_once(
     assert len({s.nonce for s in scans}) == 3
     for person in ("Ann", "Ben", "Yan"):
         assert _inside_by(app, doorway.ids[person]) == "Main entrance"
+
+
+def test_the_page_reloads_while_offline_and_keeps_its_queue(
+    app, page: Page, doorway: Doorway, request
+):
+    """The service worker kept the page: a reload with the Wi-Fi down still scans."""
+    context = page.context
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    _wait_until_kept_for_offline(page)
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#scan-code")).to_be_focused()
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
+    _wedge(page, doorway.codes["Yan"])
+    _expect_answer(
+        page, "admitted", "ADMITTED", f"{doorway.names['Yan']} · {doorway.groups['Yan']}"
+    )
+    expect(page.locator("#queue-count")).to_have_text("1")
+    assert _scans(app, doorway.conference_id) == []
+
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    _forgive_network_errors(request)
+    (scan,) = _scans(app, doorway.conference_id)
+    assert (scan.delegate_id, scan.status, scan.is_offline) == (doorway.ids["Yan"], "ok", True)
 
 
 # ---- the camera ------------------------------------------------------------------------------
