@@ -15,6 +15,7 @@ ENV_SETTINGS: dict[str, type] = {
     "SECRET_KEY": str,
     "SECURE_COOKIES": bool,
     "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_ENABLED": bool,
     "LOGIN_RATE_LIMIT": str,
     "PROXY_COUNT": int,
     "MAIL_SERVER": str,
@@ -51,7 +52,10 @@ class Defaults:
     MAIL_FROM = "confapp@localhost"
     BASE_URL: str | None = None
     INVITATION_DAYS = 7
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping before every use of a pooled connection: it would be a third database round trip
+    # on each scan at the door. After a database restart each worker's next request fails
+    # once and the pool reconnects (the scan API retries that once by itself).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
 
 
 def parse_env_value(raw: str, kind: type):

@@ -14,16 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from confapp.credentials import codes
 from confapp.extensions import db
 from confapp.models import AuditEntry, Direction, Scan, ScanReason, ScanStatus, Status, utcnow
-
-# How far ahead of the server a device's clock may run before its time is not believed.
-CLOCK_SKEW = timedelta(minutes=2)
 
 WORDS = {
     "admitted": "ADMITTED",
@@ -222,10 +219,21 @@ def record_scan(scanner: Scanner, scan: ScanInput, *, remote_addr: str | None = 
 
     Raises ScanError for a request that is not a scan at all (bad token, unknown door).
     """
+    try:
+        return _record(scanner, scan, remote_addr)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # The database went away since this worker last used the connection (a restart):
+        # the pool has dropped it; once more on a fresh one, the nonce keeps it to one scan.
+        return _record(scanner, scan, remote_addr)
+
+
+def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
     code = codes.normalise(scan.code) if scan.code else None
     received_at = utcnow()
-    scanned_at = min(scan.scanned_at or received_at, received_at + CLOCK_SKEW)
-    scanned_at = min(scanned_at, received_at)
+    # A device's clock ahead of the server's is not believed: a scan never happens later.
+    scanned_at = min(scan.scanned_at or received_at, received_at)
     engine = db.engine
     is_postgres = engine.dialect.name == "postgresql"
     options = {"isolation_level": "AUTOCOMMIT"} if is_postgres else {}

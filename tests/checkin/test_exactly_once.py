@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from confapp.checkin import services
@@ -21,6 +22,7 @@ from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import Presence, Scan
 from tests import factories
+from tests.conftest import PG_URL
 
 THREADS = 8
 
@@ -171,3 +173,27 @@ def test_two_app_processes_scanning_the_same_badges_admit_each_once(app, confere
         assert sorted([a, b]) == ["admitted", "already_inside"]
     per_person = _ok_scans_per_person()
     assert len(per_person) == 30 and set(per_person.values()) == {1}
+
+
+@pytest.mark.skipif(not PG_URL, reason="a database restart is simulated on PostgreSQL")
+def test_a_scan_after_a_database_restart_is_retried_once_and_counted_once(client, door):
+    from tests.checkin.test_scan_api import scan
+
+    db.engine.pool._pre_ping = False  # as configured for production: no ping before each use
+    scan(client, door.token, door.code("Ann"))
+    db.session.rollback()
+    # The restart: every connection this test's app holds is dropped by the server.
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND usename = current_user"
+            )
+        )
+    admin.dispose()
+    answer = scan(client, door.token, door.code("Ben"))
+    assert answer["word"] == "ADMITTED"
+    db.session.rollback()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Scan)).scalar() == 2
