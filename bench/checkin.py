@@ -49,6 +49,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import PG_BENCH_DATABASE, create_bench_database
 from confapp import create_app
 from confapp.checkin.services import add_door, create_device_token
 from confapp.credentials import codes
@@ -59,7 +60,7 @@ from tests import factories
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_DATABASE = "confapp_bench"  # the only database this bench creates, empties or writes
+PG_DATABASE = PG_BENCH_DATABASE  # the only database this bench creates, empties or writes
 DOOR = "Main entrance"
 GROUP_SIZE = 10
 CONTENDED = 50  # badges every client scans at once in the contention round
@@ -74,14 +75,7 @@ DEFAULT_SERVERS = ((4, 1), (2, 4))  # (workers, threads): sync ×4, gthread 2×4
 
 def postgres_url() -> str:
     """The URL of confapp_bench, created if missing and emptied; no other database is touched."""
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        found = connection.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
-        ).scalar()
-        if not found:
-            connection.execute(sa.text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
+    create_bench_database(f"{PG_SERVER}/postgres")
     url = f"{PG_SERVER}/{PG_DATABASE}"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:

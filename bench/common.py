@@ -63,3 +63,22 @@ def timed(fn, repeat: int = 7) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), min(times)
+
+
+# The only PostgreSQL database a benchmark creates, empties or writes (never the tests' `test`).
+PG_BENCH_DATABASE = "confapp_bench"
+
+
+def create_bench_database(server_url: str) -> None:
+    """Create confapp_bench on the PostgreSQL server at `server_url` if it is missing."""
+    admin = sa.create_engine(
+        sa.make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+            {"name": PG_BENCH_DATABASE},
+        ).scalar()
+        if not found:
+            connection.execute(sa.text(f'CREATE DATABASE "{PG_BENCH_DATABASE}"'))
+    admin.dispose()

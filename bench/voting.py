@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from bench.common import bench_app, counting_queries
+from bench.common import PG_BENCH_DATABASE, bench_app, counting_queries, create_bench_database
 from confapp.extensions import db
 from confapp.models import (
     Ballot,
@@ -58,7 +58,7 @@ DELEGATES_PER_GROUP = 3
 SMALLEST, LARGEST = 200, 20_000  # memberships, spread evenly on a log scale
 RUNS = 7
 GOAL_MS = 200
-PG_DATABASE = "confapp_bench"  # the only PostgreSQL database this bench writes (never `test`)
+PG_DATABASE = PG_BENCH_DATABASE  # the only PostgreSQL database this bench writes (never `test`)
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,7 @@ def prepare_postgres() -> None:
     url = sa.make_url(url)
     if url.database != PG_DATABASE:
         raise SystemExit(f"bench.voting drops every table: use the database {PG_DATABASE}.")
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        found = connection.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
-        ).scalar()
-        if not found:
-            connection.execute(sa.text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
+    create_bench_database(url.render_as_string(hide_password=False))
 
 
 def build(app) -> Floor:

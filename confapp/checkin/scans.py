@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
+import psycopg
 import sqlalchemy as sa
 
 from confapp.credentials import codes
@@ -118,8 +121,7 @@ class ScanOutcome:
         return WORDS[self.result]
 
 
-_READ = sa.text(
-    """
+_READ_SQL = """
     SELECT t.id AS token_id, t.conference_id AS token_conference_id,
            dr.id AS door_id, dr.name AS door_name,
            c.id AS credential_id, c.revoked_at,
@@ -140,8 +142,8 @@ _READ = sa.text(
     LEFT JOIN presence p ON p.delegate_id = d.id
     LEFT JOIN door pd ON pd.id = p.door_id
     LEFT JOIN scan s ON s.device = :device AND s.nonce = :nonce
-    """
-).columns(revoked_at=sa.DateTime, since=sa.DateTime)  # SQLite hands back text otherwise
+"""
+_READ = sa.text(_READ_SQL).columns(revoked_at=sa.DateTime, since=sa.DateTime)  # SQLite: text
 
 # What changes presence: admit WHERE not inside, let out WHERE inside. Nothing else does.
 _ADMIT = """
@@ -202,8 +204,18 @@ _PG_VALUES = (
     "CAST(:user_id AS INTEGER), CAST(:device_token_id AS INTEGER), :scanned_at, :received_at, "
     ":is_offline, :manual_reason"
 )
+
+
+def _pyformat(sql: str) -> str:
+    """The statement in psycopg's own parameter style: :name becomes %(name)s."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+# PostgreSQL's statements go to the driver directly: at the door, SQLAlchemy's result
+# machinery for a 20-column row costs more than the query itself.
+_PG_READ = _pyformat(_READ_SQL)
 _PG_STATEMENTS = {
-    move_name: sa.text(_PG_WRITE.format(move=move, columns=_SCAN_COLUMNS, values=_PG_VALUES))
+    move_name: _pyformat(_PG_WRITE.format(move=move, columns=_SCAN_COLUMNS, values=_PG_VALUES))
     for move_name, move in (("in", _ADMIT), ("out", _LET_OUT), ("none", _NOTHING))
 }
 _SQLITE_MOVES = {"in": sa.text(_ADMIT), "out": sa.text(_LET_OUT)}
@@ -221,12 +233,23 @@ def record_scan(scanner: Scanner, scan: ScanInput, *, remote_addr: str | None = 
     """
     try:
         return _record(scanner, scan, remote_addr)
-    except sa.exc.DBAPIError as error:
-        if not error.connection_invalidated:
+    except (sa.exc.DBAPIError, psycopg.OperationalError) as error:
+        if isinstance(error, sa.exc.DBAPIError) and not error.connection_invalidated:
             raise
-        # The database went away since this worker last used the connection (a restart):
-        # the pool has dropped it; once more on a fresh one, the nonce keeps it to one scan.
+        # The database went away since this worker last used its connections (a restart):
+        # drop them all and try once more on a fresh one; the nonce keeps it to one scan.
+        db.engine.dispose()
         return _record(scanner, scan, remote_addr)
+
+
+def _pg_row(connection, sql: str, params: dict) -> SimpleNamespace | None:
+    """Run one statement on the driver's own connection; its first row, named."""
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return SimpleNamespace(**dict(zip((c.name for c in cursor.description), row, strict=True)))
 
 
 def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
@@ -239,7 +262,10 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
     options = {"isolation_level": "AUTOCOMMIT"} if is_postgres else {}
     with engine.connect().execution_options(**options) as connection:
         lookup = _lookup_params(scanner, scan, code)
-        row = connection.execute(_READ, lookup).one()
+        if is_postgres:
+            row = _pg_row(connection, _PG_READ, lookup)
+        else:
+            row = connection.execute(_READ, lookup).one()
         conference_id = row.token_conference_id if scanner.token_hash else scanner.conference_id
         if scanner.token_hash and row.token_id is None:
             raise ScanError(401, "This device token is not valid: it is unknown or revoked.")
@@ -268,11 +294,16 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
         }
         audit = _audit_params(scanner, scan, row, person, refusal, remote_addr)
         if is_postgres:
-            written = connection.execute(_PG_STATEMENTS[move], params | audit).first()
+            written = _pg_row(connection, _PG_STATEMENTS[move], params | audit)
         else:
             written = _write_sqlite(connection, move, params, audit)
         if written is None:  # the same nonce raced in from a retry: answer as the first did
-            return _replay(connection.execute(_READ, lookup).one(), person)
+            again = (
+                _pg_row(connection, _PG_READ, lookup)
+                if is_postgres
+                else connection.execute(_READ, lookup).one()
+            )
+            return _replay(again, person)
         status = written.status
         reason = None if status == ScanStatus.OK else refusal
         since, door = scanned_at, row.door_name
