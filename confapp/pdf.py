@@ -44,3 +44,13 @@ def _fetcher_class():
             return super().fetch(url, headers)
 
     return StaticOnlyFetcher
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render a print page's HTML as a PDF, reading only files under static/."""
+    from flask import current_app
+    from weasyprint import HTML
+
+    static = Path(current_app.static_folder).resolve()
+    document = HTML(string=html, base_url=f"{static}/", url_fetcher=static_only_fetcher(static))
+    return document.write_pdf()

@@ -9,10 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, render_template
+from flask import Response, g, render_template
 
 from confapp import entitlement as ent
 from confapp.admin.views import bp
@@ -30,7 +29,7 @@ from confapp.models import (
     User,
     utcnow,
 )
-from confapp.pdf import static_only_fetcher
+from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import safe_cell
 
 # A registration counts once its secretary has submitted it, and until it is rejected,
@@ -369,15 +368,6 @@ def report_csv(report: Report) -> str:
 # ---- PDF ---------------------------------------------------------------------------------------
 
 
-def report_pdf(html: str) -> bytes:
-    """Render the report's print HTML as an A4 PDF, reading only files under static/."""
-    from weasyprint import HTML
-
-    static = Path(current_app.static_folder).resolve()
-    document = HTML(string=html, base_url=f"{static}/", url_fetcher=static_only_fetcher(static))
-    return document.write_pdf()
-
-
 # ---- pages -------------------------------------------------------------------------------------
 
 
@@ -428,4 +418,4 @@ def report_pdf_download(conference_id: int):
     """The credentials report as an A4 PDF for the chair's table."""
     report = credentials_report(g.conference)
     html = render_template("admin/report_pdf.html", **_context(report))
-    return _download(report_pdf(html), "application/pdf", _file_name(g.conference, report, "pdf"))
+    return _download(html_to_pdf(html), "application/pdf", _file_name(g.conference, report, "pdf"))

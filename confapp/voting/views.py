@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -26,7 +24,7 @@ from confapp.checkin import presence
 from confapp.checkin.forms import ActionForm
 from confapp.extensions import db
 from confapp.models import Ballot, BallotState, Role
-from confapp.pdf import static_only_fetcher
+from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import safe_cell
 from confapp.voting import charts, services
 from confapp.voting.forms import BallotForm
@@ -338,15 +336,6 @@ def result_csv_download(conference_id: int, ballot_id: int):
     )
 
 
-def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    static = Path(current_app.static_folder).resolve()
-    return HTML(
-        string=html, base_url=f"{static}/", url_fetcher=static_only_fetcher(static)
-    ).write_pdf()
-
-
 @bp.get(f"{B}/result.pdf")
 @requires(*FLOOR)
 def result_pdf(conference_id: int, ballot_id: int):
@@ -354,7 +343,7 @@ def result_pdf(conference_id: int, ballot_id: int):
     ballot = _declared(conference_id, ballot_id)
     html = render_template("voting/results_pdf.html", ballots=[ballot], charts=charts)
     return Response(
-        _pdf(html),
+        html_to_pdf(html),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-result.pdf"'},
     )
@@ -367,7 +356,7 @@ def results_book(conference_id: int):
     declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
     html = render_template("voting/results_pdf.html", ballots=declared, charts=charts, book=True)
     return Response(
-        _pdf(html),
+        html_to_pdf(html),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{g.conference.slug}-results.pdf"'},
     )

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from confapp.admin import report as rep
 from confapp.extensions import db as _db
 from confapp.models import Delegate, Role
+from confapp.pdf import static_only_fetcher
 from tests import factories
 
 _people = itertools.count(1)
@@ -348,7 +349,7 @@ def test_pdf_shows_the_same_figures(client, conference, groups, admin):
 
 def test_pdf_fetcher_reads_static_files_only(app):
     static = Path(app.static_folder).resolve()
-    fetcher = rep.static_only_fetcher(static)
+    fetcher = static_only_fetcher(static)
 
     with closing(fetcher.fetch((static / "css" / "report-print.css").as_uri())) as response:
         assert b"@page" in response.read()
