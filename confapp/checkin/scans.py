@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from confapp.credentials import codes
 from confapp.extensions import db
-from confapp.models import AuditEntry, Direction, Scan, ScanReason, ScanStatus, Status, utcnow
+from confapp.models import AuditEntry, Direction, ScanReason, ScanStatus, Status, utcnow
 
 WORDS = {
     "admitted": "ADMITTED",
@@ -466,6 +466,3 @@ def _door_problem(connection, conference_id: int | None, door: str | None) -> st
     if door is None:
         return f"Name the door (field 'door'). This conference's doors: {listed}."
     return f"There is no door called '{door}' in this conference. Its doors: {listed}."
-
-
-__all__ = ["Scan", "ScanError", "ScanInput", "ScanOutcome", "Scanner", "record_scan"]
