@@ -187,18 +187,24 @@ class ServerSpec:
 
     workers: int
     threads: int = 1
+    gthread: bool = False  # with one thread: a gthread worker still keeps connections alive
+
+    @property
+    def is_sync(self) -> bool:
+        """Sync workers: one request a connection, one at a time."""
+        return self.threads == 1 and not self.gthread
 
     @property
     def label(self) -> str:
         """'sync ×4' or 'gthread 2×4'."""
-        if self.threads == 1:
+        if self.is_sync:
             return f"sync ×{self.workers}"
         return f"gthread {self.workers}×{self.threads}"
 
     def arguments(self) -> list[str]:
         """gunicorn's command-line options for this setting."""
         options = ["-w", str(self.workers)]
-        if self.threads > 1:
+        if not self.is_sync:
             options += ["-k", "gthread", "--threads", str(self.threads)]
         return options
 
@@ -784,6 +790,9 @@ def parse_args(argv=None):
         "--workers", type=int, help="gunicorn workers (default: sync ×4, then gthread 2×4)"
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--gthread", action="store_true", help="gthread workers even with one thread each"
+    )
     parser.add_argument("--badges", type=int, default=20_000)
     return parser.parse_args(argv)
 
@@ -792,7 +801,7 @@ def main(argv=None) -> int:
     """Run the rounds, print the figures; 1 on a lost scan or a double admission."""
     args = parse_args(argv)
     if args.workers:
-        specs = [ServerSpec(args.workers, args.threads)]
+        specs = [ServerSpec(args.workers, args.threads, args.gthread)]
     else:
         specs = [ServerSpec(w, t) for w, t in DEFAULT_SERVERS]
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

@@ -42,7 +42,7 @@ def is_logged_in(client) -> bool:
 # ---- headers and templates ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/no-such-page"])
+@pytest.mark.parametrize("path", ["/login", "/", "/no-such-page", "/api/v1/openapi.json"])
 def test_security_headers(client, path):
     response = client.get(path)
 
@@ -55,6 +55,22 @@ def test_security_headers(client, path):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" not in response.headers  # only with secure cookies
+    names = [name.lower() for name, _ in response.headers]
+    assert len(names) == len(set(names)), "a header was sent twice"
+
+
+def test_a_new_secret_key_ends_old_sessions_and_a_fallback_keeps_them(app, client, db):
+    user = factories.user()
+    client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert is_logged_in(client)
+    old_key, old_cookie = app.secret_key, client.get_cookie("session").value
+
+    app.secret_key = "a-new-key-after-a-leak"
+    assert not is_logged_in(client)
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    client.set_cookie("session", old_cookie, domain="localhost")
+    assert is_logged_in(client)
 
 
 def template_tags():

@@ -16,10 +16,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 
 from confapp.credentials import codes
 from confapp.extensions import db
@@ -242,14 +242,12 @@ def record_scan(scanner: Scanner, scan: ScanInput, *, remote_addr: str | None = 
         return _record(scanner, scan, remote_addr)
 
 
-def _pg_row(connection, sql: str, params: dict) -> SimpleNamespace | None:
-    """Run one statement on the driver's own connection; its first row, named."""
-    with connection.connection.dbapi_connection.cursor() as cursor:
+def _pg_row(connection, sql: str, params: dict):
+    """Run one statement on the driver's own connection; its first row, as a named tuple."""
+    dbapi = connection.connection.dbapi_connection
+    with dbapi.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return SimpleNamespace(**dict(zip((c.name for c in cursor.description), row, strict=True)))
+        return cursor.fetchone()
 
 
 def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
