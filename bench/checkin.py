@@ -237,9 +237,9 @@ class Server:
             "CONFAPP_SECRET_KEY": "bench",
             "CONFAPP_INSTANCE_PATH": str(folder),
             "CONFAPP_SECURE_COOKIES": "0",
-            # Not read by config.settings_from_env: the limiter stays on, as in production
-            # (it limits only the login form, so no scan is ever refused with a 429).
-            "CONFAPP_RATELIMIT_ENABLED": "0",
+            # The limiter stays on, as in production: it limits only the login form, so no
+            # scan is refused with a 429, but its hook runs on every request.
+            "CONFAPP_RATELIMIT_ENABLED": "1",
         }
         self.process: subprocess.Popen | None = None
 
