@@ -49,7 +49,14 @@
     return device + "-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
   }
 
-  var queue = load("queue", []);
+  // The waiting scans live in localStorage alone, read afresh at every step: two tabs of one
+  // browser share them, so neither can overwrite a scan the other queued. If both upload the
+  // same scan, its nonce makes the server count it once.
+  function waiting() { return load("queue", []); }
+  function enqueue(scan) { var q = waiting(); q.push(scan); save("queue", q); }
+  function uploaded(nonce) {
+    save("queue", waiting().filter(function (s) { return s.nonce !== nonce; }));
+  }
   var roster = load("roster", null);
   var index = null; // codes -> person, revoked codes, people by id
   var online = navigator.onLine;
@@ -95,7 +102,7 @@
     var status = $("net-status");
     status.setAttribute("data-state", online ? "online" : "offline");
     $("net-word").textContent = online ? "Online" : "OFFLINE: answering from the roster";
-    $("queue-count").textContent = String(queue.length);
+    $("queue-count").textContent = String(waiting().length);
     $("roster-age").textContent = roster ? "of " + new Date(roster.generated_at).toLocaleTimeString() : "not loaded";
   }
   function setOnline(value) {
@@ -108,6 +115,12 @@
   }
   window.addEventListener("online", function () { setOnline(true); });
   window.addEventListener("offline", function () { setOnline(false); });
+  // Another tab queued or uploaded a scan: show the new count, and upload if online.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== key("queue")) return;
+    showNet();
+    if (online) flush();
+  });
 
   function request(method, url, body) {
     var controller = new AbortController();
@@ -134,7 +147,7 @@
   }
 
   function submit(scan) {
-    if (!online || queue.length) { answerOffline(scan); return; }
+    if (!online || waiting().length) { answerOffline(scan); return; }
     request("POST", scanUrl, scan).then(function (response) {
       return response.json().then(function (answer) {
         if (response.status >= 500) throw new Error("server error");
@@ -147,8 +160,7 @@
   // What the server would say, from the roster; the scan waits in the queue to be uploaded.
   function answerOffline(scan) {
     scan.offline = true;
-    queue.push(scan);
-    save("queue", queue);
+    enqueue(scan);
     var answer = localAnswer(scan);
     show(answer, true);
     showNet();
@@ -183,9 +195,9 @@
 
   // Upload waiting scans oldest first, one at a time, so the server applies them in order.
   function flush() {
-    if (flushing || !queue.length || !online) return;
+    var scan = waiting()[0];
+    if (flushing || !scan || !online) return;
     flushing = true;
-    var scan = queue[0];
     request("POST", scanUrl, scan).then(function (response) {
       if (response.status >= 500) throw new Error("server error");
       return response.json().catch(function () { return {}; }).then(function (answer) {
@@ -198,15 +210,14 @@
       if (keep) {
         flushing = false;
         $("net-word").textContent = "Reload the page (log in again if asked) to upload the " +
-          queue.length + " waiting scans";
+          waiting().length + " waiting scans";
         return;
       }
       // Stored, replayed, or a scan the server cannot take at all (a field named): done.
-      queue.shift();
-      save("queue", queue);
+      uploaded(scan.nonce);
       flushing = false;
       showNet();
-      if (queue.length) flush(); else { refreshCounters(); refreshRoster(); }
+      if (waiting().length) flush(); else { refreshCounters(); refreshRoster(); }
     }).catch(function () {
       flushing = false;
       setOnline(false);

@@ -271,6 +271,38 @@ def test_the_page_reloads_while_offline_and_keeps_its_queue(
     assert (scan.delegate_id, scan.status, scan.is_offline) == (doorway.ids["Yan"], "ok", True)
 
 
+def test_two_tabs_offline_keep_each_others_scans(app, page: Page, doorway: Doorway, request):
+    """A steward with the page open twice: neither tab's queue overwrites the other's."""
+    context = page.context
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    second = context.new_page()
+    second.set_viewport_size(PHONE)
+    second.goto(page.url)
+    expect(second.locator("#roster-age")).not_to_have_text("not loaded")
+
+    context.set_offline(True)
+    _wedge(page, doorway.codes["Ann"])
+    _expect_answer(page, "admitted", "ADMITTED", "Ann Smith · Leeds")
+    second.locator("#scan-code").focus()
+    _wedge(second, doorway.codes["Ben"])
+    _expect_answer(second, "admitted", "ADMITTED", "Ben Jones · Leeds")
+    expect(page.locator("#queue-count")).to_have_text("2")
+    expect(second.locator("#queue-count")).to_have_text("2")
+
+    # The second tab is closed before the network returns; the first uploads both scans.
+    second.close()
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    _forgive_network_errors(request)
+
+    scans = _scans(app, doorway.conference_id)
+    assert sorted((s.delegate_id, s.status, s.is_offline) for s in scans) == sorted(
+        [(doorway.ids["Ann"], "ok", True), (doorway.ids["Ben"], "ok", True)]
+    )
+    assert _inside_by(app, doorway.ids["Ben"]) == "Main entrance"
+
+
 # ---- the camera ------------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 640, 480
