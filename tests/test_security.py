@@ -59,6 +59,16 @@ def test_security_headers(client, path):
     assert len(names) == len(set(names)), "a header was sent twice"
 
 
+def test_a_view_that_sets_a_security_header_itself_keeps_its_own(app, client):
+    own = "default-src 'none'"
+    app.add_url_rule("/own-policy", "own_policy", lambda: ("x", {"content-security-policy": own}))
+
+    response = client.get("/own-policy")
+
+    assert response.headers.getlist("Content-Security-Policy") == [own]
+    assert response.headers["X-Frame-Options"] == "DENY"  # the others still added
+
+
 def test_a_new_secret_key_ends_old_sessions_and_a_fallback_keeps_them(app, client, db):
     user = factories.user()
     client.post("/login", data={"email": user.email, "password": factories.PASSWORD})

@@ -49,14 +49,46 @@
     return device + "-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
   }
 
-  // The waiting scans live in localStorage alone, read afresh at every step: two tabs of one
-  // browser share them, so neither can overwrite a scan the other queued. If both upload the
-  // same scan, its nonce makes the server count it once.
-  function waiting() { return load("queue", []); }
-  function enqueue(scan) { var q = waiting(); q.push(scan); save("queue", q); }
-  function uploaded(nonce) {
-    save("queue", waiting().filter(function (s) { return s.nonce !== nonce; }));
+  // Each waiting scan is a localStorage entry of its own, named by its nonce: two tabs of one
+  // browser share them, and as no tab rewrites a list, neither can write over a scan the
+  // other queued. If both upload the same scan, its nonce makes the server count it once.
+  var SCAN_PREFIX = key("scan") + ".";
+  var unsaved = {}; // scans the browser's storage refused (full): kept by this tab alone
+
+  function byTime(a, b) {
+    if (a.scanned_at !== b.scanned_at) return a.scanned_at < b.scanned_at ? -1 : 1;
+    return a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0;
   }
+  function waiting() {
+    var found = {};
+    for (var i = 0; i < localStorage.length; i++) {
+      var name = localStorage.key(i);
+      if (!name || name.indexOf(SCAN_PREFIX) !== 0) continue;
+      try { var scan = JSON.parse(localStorage.getItem(name)); } catch (e) { continue; }
+      if (scan && scan.nonce) found[scan.nonce] = scan;
+    }
+    Object.keys(unsaved).forEach(function (nonce) { found[nonce] = unsaved[nonce]; });
+    return Object.keys(found).map(function (nonce) { return found[nonce]; }).sort(byTime);
+  }
+  function enqueue(scan) {
+    var name = SCAN_PREFIX + scan.nonce, text = JSON.stringify(scan);
+    try { localStorage.setItem(name, text); return; } catch (e) { /* full: make room */ }
+    // The roster's saved copy can be downloaded again (this tab keeps it in memory); a scan
+    // cannot be made again.
+    try { localStorage.removeItem(key("roster")); localStorage.setItem(name, text); }
+    catch (e) { unsaved[scan.nonce] = scan; }
+  }
+  function uploaded(nonce) {
+    localStorage.removeItem(SCAN_PREFIX + nonce);
+    delete unsaved[nonce];
+  }
+  // A queue saved by an earlier version of this page, as one list: each scan to its own entry.
+  (function adoptOldQueue() {
+    var old = load("queue", null);
+    if (!Array.isArray(old)) return;
+    old.forEach(enqueue);
+    localStorage.removeItem(key("queue"));
+  })();
   var roster = load("roster", null);
   var index = null; // codes -> person, revoked codes, people by id
   var online = navigator.onLine;
@@ -103,6 +135,9 @@
     status.setAttribute("data-state", online ? "online" : "offline");
     $("net-word").textContent = online ? "Online" : "OFFLINE: answering from the roster";
     $("queue-count").textContent = String(waiting().length);
+    if (Object.keys(unsaved).length) {
+      $("net-word").textContent += " · storage full: keep this page open until uploaded";
+    }
     $("roster-age").textContent = roster ? "of " + new Date(roster.generated_at).toLocaleTimeString() : "not loaded";
   }
   function setOnline(value) {
@@ -117,7 +152,7 @@
   window.addEventListener("offline", function () { setOnline(false); });
   // Another tab queued or uploaded a scan: show the new count, and upload if online.
   window.addEventListener("storage", function (event) {
-    if (event.key !== key("queue")) return;
+    if (event.key !== null && event.key.indexOf(SCAN_PREFIX) !== 0) return;
     showNet();
     if (online) flush();
   });

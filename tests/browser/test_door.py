@@ -303,6 +303,74 @@ def test_two_tabs_offline_keep_each_others_scans(app, page: Page, doorway: Doorw
     assert _inside_by(app, doorway.ids["Ben"]) == "Main entrance"
 
 
+@pytest.mark.parametrize("roster_saved", [True, False])
+def test_a_scan_is_kept_when_the_phone_storage_is_full(
+    app, page: Page, doorway: Doorway, request, roster_saved
+):
+    """The saved roster gives way to the scan; with nothing to give, the tab keeps it."""
+    context = page.context
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    if not roster_saved:
+        page.evaluate(f"() => localStorage.removeItem('confapp.roster.{doorway.conference_id}')")
+    page.evaluate(
+        """() => {
+            // Fill to the last byte: big blocks, then ever smaller ones.
+            let n = 0;
+            for (let size = 64 * 1024; size >= 1; size = Math.floor(size / 2)) {
+                const block = "x".repeat(size);
+                for (;;) {
+                    try { localStorage.setItem("filler." + n++, block); } catch (e) { break; }
+                }
+            }
+        }"""
+    )
+
+    context.set_offline(True)
+    _wedge(page, doorway.codes["Yan"])
+    _expect_answer(page, "admitted", "ADMITTED", "Yan Lee · York")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    if not roster_saved:
+        expect(page.locator("#net-word")).to_contain_text("storage full: keep this page open")
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    _forgive_network_errors(request)
+
+    (scan,) = _scans(app, doorway.conference_id)
+    assert (scan.delegate_id, scan.status, scan.is_offline) == (doorway.ids["Yan"], "ok", True)
+
+
+def test_a_queue_saved_by_the_previous_page_version_is_uploaded(app, page: Page, doorway: Doorway):
+    """A phone that queued scans before an upgrade (one saved list) loses none of them."""
+    _open_door_page(page, doorway.steward)
+    old_scan = {
+        "direction": "in",
+        "door": "Side door",
+        "nonce": "web-oldphone-1",
+        "scanned_at": "2026-11-25T08:59:30.000Z",
+        "conference": doorway.conference_id,
+        "device": "web-oldphone",
+        "code": doorway.codes["Ben"],
+        "offline": True,
+    }
+    page.evaluate(
+        "([name, scan]) => localStorage.setItem(name, JSON.stringify([scan]))",
+        [f"confapp.queue.{doorway.conference_id}", old_scan],
+    )
+
+    page.reload()
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+
+    (scan,) = _scans(app, doorway.conference_id)
+    assert (scan.delegate_id, scan.status, scan.door, scan.nonce) == (
+        doorway.ids["Ben"],
+        "ok",
+        "Side door",
+        "web-oldphone-1",
+    )
+    assert _inside_by(app, doorway.ids["Ben"]) == "Side door"
+
+
 # ---- the camera ------------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 640, 480
