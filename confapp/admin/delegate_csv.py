@@ -10,9 +10,7 @@ problem by line and column, as the groups import does.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +19,7 @@ from datetime import date
 from typing import NoReturn
 
 import sqlalchemy as sa
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -33,6 +31,7 @@ from confapp.auth.access import requires
 from confapp.auth.services import UserError, normalise_email
 from confapp.credentials import services as credentials
 from confapp.csv_import import AddProblem, ImportRejected, Problem, Row
+from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import (
     ACTIVE_STATUSES,
@@ -50,7 +49,7 @@ from confapp.models import (
 )
 from confapp.registration import rules
 from confapp.registration import services as registration
-from confapp.spreadsheet import FORMULA_START, safe_cell, utc_cell
+from confapp.spreadsheet import csv_text, starts_formula, utc_cell
 
 # ---- export --------------------------------------------------------------------------------
 
@@ -149,13 +148,8 @@ def delegates_csv(delegates: Iterable[Delegate]) -> str:
     Starts with a byte order mark so that Excel reads it as UTF-8 (Ynys Môn, not Ynys MÃ´n);
     the import skips it. Booleans are yes/no (blank: not asked); times are UTC, ISO 8601.
     """
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for delegate in delegates:
-        writer.writerow([safe_cell(value) for value in _export_row(delegate)])
-    return out.getvalue()
+    rows = (_export_row(delegate) for delegate in delegates)
+    return csv_text([EXPORT_COLUMNS, *rows], byte_order_mark=True)
 
 
 def _export_row(d: Delegate) -> list[str]:
@@ -413,7 +407,7 @@ def _check_date(raw: str, add: AddProblem) -> date | None:
 
 def _unescape(value: str) -> str:
     """Undo the export's formula guard, so an exported file imports the values it came from."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+    if value.startswith("'") and starts_formula(value[1:]):
         return value[1:]
     return value
 
@@ -774,12 +768,7 @@ def export_delegates(conference_id: int):
     """The conference's registrations as a CSV download, filtered as the delegate list is."""
     conference = g.conference
     delegates = db.session.execute(filtered_delegates_query(conference, request.args)).scalars()
-    response = Response(delegates_csv(delegates).encode("utf-8"), mimetype="text/csv")
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=f"{conference.slug}-delegates.csv"
-    )
-    response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
-    return response
+    return download(delegates_csv(delegates), f"{conference.slug}-delegates.csv", "text/csv")
 
 
 @bp.route(

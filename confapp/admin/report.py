@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
@@ -16,6 +14,7 @@ from flask import Response, g, render_template
 from confapp import entitlement as ent
 from confapp.admin.views import bp
 from confapp.auth.access import requires
+from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import (
     Conference,
@@ -30,7 +29,7 @@ from confapp.models import (
     utcnow,
 )
 from confapp.pdf import html_to_pdf
-from confapp.spreadsheet import safe_cell
+from confapp.spreadsheet import csv_text
 
 # A registration counts once its secretary has submitted it, and until it is rejected,
 # withdrawn or replaced.
@@ -316,21 +315,20 @@ def credentials_report(conference: Conference) -> Report:
 
 def report_csv(report: Report) -> str:
     """The report as CSV: a row per section and one for all; the groups not registered; quorum."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    rows: list[list] = []
+    rows.append(
         ["Section", *(label for _, label in FIGURES), *(label for _, label in NON_VOTING_FIGURES)]
     )
     for row in report.columns:
-        writer.writerow(
+        rows.append(
             [
-                safe_cell(row.label),
+                row.label,
                 *(getattr(row, key) for key, _ in FIGURES),
                 *(getattr(row, key) for key, _ in NON_VOTING_FIGURES),
             ]
         )
-    writer.writerow([])
-    writer.writerow(
+    rows.append([])
+    rows.append(
         [
             "Group not registered",
             "Region",
@@ -345,24 +343,24 @@ def report_csv(report: Report) -> str:
     )
     for group in report.not_registered:
         e = group.entitlement
-        writer.writerow(
+        rows.append(
             [
-                safe_cell(group.name),
-                safe_cell(group.region),
-                safe_cell(group.section),
+                group.name,
+                group.region,
+                group.section,
                 e.total_delegates,
                 e.base_delegates,
                 e.reserved_seats,
                 e.card_vote,
                 group.drafts,
-                safe_cell("; ".join(group.secretary_emails)),
+                "; ".join(group.secretary_emails),
             ]
         )
-    writer.writerow([])
-    writer.writerow(["Quorum", "Approved voting delegates", "Quorum percent", "How"])
+    rows.append([])
+    rows.append(["Quorum", "Approved voting delegates", "Quorum percent", "How"])
     q = report.quorum
-    writer.writerow([q.figure, q.approved_voting_delegates, q.percent, q.rule_text])
-    return out.getvalue()
+    rows.append([q.figure, q.approved_voting_delegates, q.percent, q.rule_text])
+    return csv_text(rows)
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
@@ -377,11 +375,7 @@ def _file_name(conference: Conference, report: Report, extension: str) -> str:
 
 
 def _download(body, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    # The file lists secretaries' addresses: not for shared caches, not kept by the browser.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(body, name, mimetype)
 
 
 def _context(report: Report) -> dict:

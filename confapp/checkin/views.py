@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -22,6 +21,7 @@ from confapp.auth.access import requires
 from confapp.checkin import presence, services
 from confapp.checkin.forms import ActionForm, CloseDayForm, DoorForm, TokenForm
 from confapp.checkin.scans import WORDS
+from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import Delegate, DeviceToken, Door, Presence, Role, Scan, ScanStatus
 
@@ -252,10 +252,6 @@ def close_day(conference_id: int):
 @requires(Role.ADMIN)
 def attendance_csv(conference_id: int):
     """Attendance as CSV: each person who came through a door."""
-    return Response(
-        services.attendance_csv(g.conference),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{g.conference.slug}-attendance.csv"'
-        },
+    return download(
+        services.attendance_csv(g.conference), f"{g.conference.slug}-attendance.csv", "text/csv"
     )

@@ -24,6 +24,7 @@ from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
 from confapp.credentials import services as credentials
 from confapp.credentials.qr import qr_svg
+from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import Credential, Delegate, Group, PrintJob, Role, Status, utcnow
 from confapp.registration.views import delegate_or_404, group_or_404
@@ -44,14 +45,7 @@ def badge_link(credential: Credential) -> str:
 
 
 def _pdf(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(data, filename, "application/pdf")
 
 
 # ---- the committee's print runs -----------------------------------------------------------

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -22,10 +18,11 @@ from flask_login import current_user
 from confapp.auth.access import requires
 from confapp.checkin import presence
 from confapp.checkin.forms import ActionForm
+from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import Ballot, BallotState, Role
 from confapp.pdf import html_to_pdf
-from confapp.spreadsheet import safe_cell
+from confapp.spreadsheet import csv_text
 from confapp.voting import charts, services
 from confapp.voting.forms import BallotForm
 from confapp.voting.services import Votes, VotingError
@@ -272,16 +269,15 @@ RESULT_COLUMNS = ("row", "section", "votes_present", "for", "against", "abstain"
 
 def result_csv(ballot: Ballot) -> str:
     """A declared result as CSV: sections, overall, then each delegation's vote."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+    rows: list[list] = []
     result = ballot.result
-    writer.writerow(["ballot", safe_cell(ballot.title)])
-    writer.writerow(["majority", result.get("majority_words", "show of hands")])
-    writer.writerow(["result", "CARRIED" if ballot.is_carried else "LOST"])
+    rows.append(["ballot", ballot.title])
+    rows.append(["majority", result.get("majority_words", "show of hands")])
+    rows.append(["result", "CARRIED" if ballot.is_carried else "LOST"])
     if "overall" not in result:
-        writer.writerow(["show of hands", result.get("hands", "")])
-        return out.getvalue()
-    writer.writerow(
+        rows.append(["show of hands", result.get("hands", "")])
+        return csv_text(rows)
+    rows.append(
         [
             "",
             "section",
@@ -295,10 +291,10 @@ def result_csv(ballot: Ballot) -> str:
         ]
     )
     for label, s in [("section", s) for s in result["sections"]] + [("overall", result["overall"])]:
-        writer.writerow(
+        rows.append(
             [
                 label,
-                safe_cell(s["section"] or "All sections"),
+                s["section"] or "All sections",
                 s["votes_present"],
                 s["for"],
                 s["against"],
@@ -308,20 +304,20 @@ def result_csv(ballot: Ballot) -> str:
                 s["against_percent"] or "",
             ]
         )
-    writer.writerow([])
-    writer.writerow(["delegation", "section", "votes_present", "for", "against", "abstain"])
+    rows.append([])
+    rows.append(["delegation", "section", "votes_present", "for", "against", "abstain"])
     for d in result["delegations"]:
-        writer.writerow(
+        rows.append(
             [
-                safe_cell(d["group"]),
-                safe_cell(d["section"]),
+                d["group"],
+                d["section"],
                 d["votes_present"],
                 d["for"],
                 d["against"],
                 d["abstain"],
             ]
         )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 @bp.get(f"{B}/result.csv")
@@ -329,11 +325,7 @@ def result_csv(ballot: Ballot) -> str:
 def result_csv_download(conference_id: int, ballot_id: int):
     """One declared result as CSV."""
     ballot = _declared(conference_id, ballot_id)
-    return Response(
-        result_csv(ballot),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-result.csv"'},
-    )
+    return download(result_csv(ballot), f"ballot-{ballot.id}-result.csv", "text/csv")
 
 
 @bp.get(f"{B}/result.pdf")
@@ -342,11 +334,7 @@ def result_pdf(conference_id: int, ballot_id: int):
     """One declared result as PDF, with each delegation's vote."""
     ballot = _declared(conference_id, ballot_id)
     html = render_template("voting/results_pdf.html", ballots=[ballot], charts=charts)
-    return Response(
-        html_to_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-result.pdf"'},
-    )
+    return download(html_to_pdf(html), f"ballot-{ballot.id}-result.pdf", "application/pdf")
 
 
 @bp.get(f"{C}/results.pdf")
@@ -355,11 +343,7 @@ def results_book(conference_id: int):
     """The results book: every declared ballot with its figures and each delegation's vote."""
     declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
     html = render_template("voting/results_pdf.html", ballots=declared, charts=charts, book=True)
-    return Response(
-        html_to_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{g.conference.slug}-results.pdf"'},
-    )
+    return download(html_to_pdf(html), f"{g.conference.slug}-results.pdf", "application/pdf")
 
 
 # ---- the projector -------------------------------------------------------------------------------

@@ -310,6 +310,12 @@ def test_export_loads_groups_and_sections_in_a_constant_number_of_queries(
         ("-2+3", "'-2+3"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("\t=1+1", "'\t=1+1"),
+        ('\uff1dHYPERLINK("http://evil.example")', '\'\uff1dHYPERLINK("http://evil.example")'),
+        ("\uff0b44 113", "'\uff0b44 113"),  # full-width plus
+        ("\uff0d2+3", "'\uff0d2+3"),  # full-width hyphen-minus
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),  # full-width commercial at
+        ("\ufe66 1+1", "'\ufe66 1+1"),  # small equals sign
+        ("\u22121+1", "'\u22121+1"),  # minus sign
         ("Ann = Jones", "Ann = Jones"),  # only the first character matters
         ("0113 496 0000", "0113 496 0000"),
     ],

@@ -241,7 +241,7 @@ def test_csv_has_a_row_per_section_then_the_groups_not_registered(
     assert response.mimetype_params == {"charset": "utf-8"}
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert conference.slug in disposition and disposition.endswith('.csv"')
+    assert conference.slug in disposition and disposition.endswith(".csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8"))))
     header = rows[0]
     assert header[:11] == ["Section", *(label for label, *_ in EXPECTED_TABLE)]
@@ -291,10 +291,12 @@ def test_csv_has_a_row_per_section_then_the_groups_not_registered(
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(client, conference, admin):
     factories.group(conference, '=HYPERLINK("http://evil.example")', members=100, region="@x")
+    factories.group(conference, "\uff1dHYPERLINK(1)", members=100, region="\uff0bx")
 
     rows = list(csv.reader(io.StringIO(client.get(url(conference, ".csv")).data.decode())))
 
     assert rows[6][:2] == ['\'=HYPERLINK("http://evil.example")', "'@x"]
+    assert rows[7][:2] == ["'\uff1dHYPERLINK(1)", "'\uff0bx"]
 
 
 def _poppler(tool: str, data: bytes, *args: str) -> str:
