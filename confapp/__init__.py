@@ -34,11 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     _finish_config(app)
 
-    from confapp import database, security
+    from confapp import database, inputs, security
     from confapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.tune_connections(app)
+    database.recover_lost_connections(app)
     migrate.init_app(
         app,
         db,
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:...> ids use its converter
 
     from confapp import errors, main
     from confapp.admin import delegate_csv, report, review  # noqa: F401  (their routes)

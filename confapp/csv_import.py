@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from confapp.inputs import UNSTORABLE
+
 _TRUE = frozenset({"yes", "true", "1", "y"})
 _FALSE = frozenset({"no", "false", "0", "n"})
 _SHOWN_CHARS = 40  # how much of a bad value to quote back in a message
@@ -77,6 +79,20 @@ def decode(data: bytes, problems: list[Problem]) -> str | None:
                 None,
                 f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
                 f"{exc.start}, on line {line}); save it as 'CSV UTF-8'",
+            )
+        )
+        return None
+    bad = UNSTORABLE.search(text)
+    if bad:
+        # A NUL byte or other control character would fail in the database, or print as
+        # nothing on a badge: the file is refused with where it is.
+        line = text.count("\n", 0, bad.start()) + 1
+        problems.append(
+            Problem(
+                line,
+                None,
+                f"holds the control character U+{ord(bad.group()):04X}, which cannot be stored; "
+                "remove it (it is often left by a copy from another program)",
             )
         )
         return None

@@ -48,3 +48,40 @@ def schema_is_current() -> bool:
     with db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     return set(current) == set(script.get_heads())
+
+
+def ready() -> bool:
+    """Whether the database answers: for a readiness check, not for every page."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError:
+        return False
+    return True
+
+
+def recover_lost_connections(app: Flask) -> None:
+    """After a database restart, a page read is run again on a fresh connection, not a 500.
+
+    Connections are not pinged before each use (a round trip on every scan), so the first
+    request a worker serves after a restart meets a dead connection. A read (GET, HEAD) is
+    safe to run again; a change is not (its commit may have happened), so it is told plainly.
+    """
+    from flask import g, request
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def connection_lost(error):
+        from confapp.errors import render_error
+
+        db.session.rollback()
+        if not error.connection_invalidated:
+            raise error  # any other database error is a 500, as before
+        db.engine.dispose()  # every pooled connection died with the server: open new ones
+        if request.method in ("GET", "HEAD") and not g.get("connection_retried"):
+            g.connection_retried = True
+            return app.dispatch_request()
+        return render_error(
+            503,
+            "The connection to the database was lost and has been re-opened. Check whether "
+            "your change was saved, then try again.",
+        )

@@ -15,6 +15,7 @@ MESSAGES = {
     405: ("Not allowed", "That action cannot be done this way."),
     413: ("Too large", "The file is too large to upload."),
     429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    503: ("Not available", "The database is not answering. Try again in a moment."),
     500: ("Something went wrong", "The error is logged. Nothing was saved; please try again."),
 }
 

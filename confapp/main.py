@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from confapp import database
 from confapp.extensions import db
 from confapp.models import Conference, Group, Role
 
@@ -36,3 +37,11 @@ def home():
 def healthz():
     """A cheap answer for the proxy's health check."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: 200 when the database answers, 503 when it does not (not for every probe)."""
+    if database.ready():
+        return {"status": "ready"}
+    return {"status": "not ready", "reason": "the database is not answering"}, 503

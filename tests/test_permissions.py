@@ -16,7 +16,7 @@ from confapp.models import Role, User
 from tests import factories
 from tests.world import MISSING, ROLES, World, build_world, log_in_as, snapshot, url_for_rule
 
-NOT_IN_TABLE = {"static", "main.healthz"}  # public by design; healthz has its own test below
+NOT_IN_TABLE = {"static", "main.healthz", "main.readyz"}  # public by design; tested below
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ SEATING = row(LOGIN, 403, 403, 403, 403, TO_SEATING, 403, TO_SEATING)
 TO_BADGES = Redirect(f"{C}/badges")
 PRINT_RUN = row(LOGIN, 403, 403, 403, 403, TO_BADGES, 403, TO_BADGES)
 REISSUE = row(LOGIN, 403, 403, 403, 403, TO_GROUP, 403, TO_GROUP)
+ROLE_REMOVAL = row(LOGIN, 403, 403, 403, 403, Redirect(f"{C}/users"), 403, Redirect(f"{C}/users"))
 # The door (confapp/checkin): stewards and the committee scan; the committee runs the tools.
 D = "/conferences/<int:conference_id>"
 DOOR_PAGE = row(LOGIN, 403, 403, 200, 403, 200, 403, 200)
@@ -109,6 +110,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{C}/users"): ADMIN_PAGE,
     ("POST", f"{C}/users"): ADMIN_PAGE,
     ("POST", f"{C}/users/<int:user_id>/invitation"): ADMIN_PAGE,
+    ("POST", f"{C}/users/<int:user_id>/roles/remove"): ROLE_REMOVAL,  # no role chosen
     ("GET", f"{C}/audit"): ADMIN_PAGE,
     ("GET", "/admin/audit"): SITE_ADMIN_PAGE,
     # The secretary's pages (confapp/registration/views.py).
