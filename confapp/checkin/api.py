@@ -18,10 +18,11 @@ from confapp.checkin.scans import (
     Scanner,
     ScanOutcome,
     ScanReason,
+    badge_code,
+    printable,
     record_scan,
     token_hash,
 )
-from confapp.credentials import codes
 from confapp.extensions import csrf, db
 from confapp.models import (
     Conference,
@@ -40,8 +41,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_BODY = 4096  # a scan is a few hundred bytes; anything bigger is not a scan
-NONCE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-BROWSER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+NONCE = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # fullmatch: "$" would let a newline through
+BROWSER = re.compile(r"[A-Za-z0-9-]{1,40}")
+# RFC 3339's date-time (as the API's description says), in the years 2000 to 2999.
+TIME = re.compile(
+    r"2[0-9]{3}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL's int4)
+# NUL and the other control characters, and lone UTF-16 surrogates: PostgreSQL cannot store
+# the first, UTF-8 cannot encode the last, and none belongs in a door's name or a reason.
+UNSTORABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 DOOR_ROLES = {Role.STEWARD, Role.ADMIN}
 OPENAPI = Path(__file__).with_name("openapi.json")
 LOG_IN = "Log in as a steward, or send 'Authorization: Bearer <device token>'."
@@ -97,8 +107,9 @@ def post_scan():
     except ScanError as problem:
         return _error(problem.status, problem.message, **problem.extra)
     body = outcome_json(outcome)
-    if scan.code is not None and codes.normalise(scan.code) is None:
-        # Not a badge of ours at all (a poster's QR, a misread): stored, and said plainly.
+    if scan.code is not None and badge_code(scan.code) is None:
+        # Not a badge of ours at all (a poster's QR, a misread, a crafted code with a NUL
+        # byte): stored in a printable form, and said plainly.
         body["error"] = "This is not a confapp badge code: 16 letters A-Z and digits 2-7."
         return jsonify(body), 422
     return jsonify(body)
@@ -107,7 +118,7 @@ def post_scan():
 def _json_object(raw: bytes):
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
 
 
@@ -117,14 +128,13 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     known |= {"offline", "conference", "device"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise BadScan(
-            unknown[0], f"Unknown field '{unknown[0]}'. Known: {', '.join(sorted(known))}."
-        )
+        name = printable(unknown[0], limit=100)  # said back as text anyone can show
+        raise BadScan(name, f"Unknown field '{name}'. Known: {', '.join(sorted(known))}.")
     direction = data.get("direction")
     if direction not in ("in", "out"):
         raise BadScan("direction", '\'direction\' must be "in" or "out".')
     nonce = data.get("nonce")
-    if not isinstance(nonce, str) or not NONCE.match(nonce):
+    if not isinstance(nonce, str) or not NONCE.fullmatch(nonce):
         raise BadScan(
             "nonce",
             "'nonce' must be 1 to 64 letters, digits or . _ : - , new for every scan "
@@ -137,24 +147,28 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
         raise BadScan("code", "'code' must be the scanned text: a string of 1 to 200 characters.")
     manual_reason = ""
     if delegate_id is not None:
-        if not isinstance(delegate_id, int) or isinstance(delegate_id, bool) or delegate_id < 1:
-            raise BadScan("delegate_id", "'delegate_id' must be a whole number.")
+        if not _is_id(delegate_id):
+            raise BadScan("delegate_id", "'delegate_id' must be a person's id, a whole number.")
         if not isinstance(reason, str) or not reason.strip():
             raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
+        if UNSTORABLE.search(reason):
+            raise BadScan("reason", _unstorable("reason"))
         manual_reason = reason.strip()[:300]
     elif reason is not None:
         raise BadScan("reason", "'reason' goes with 'delegate_id' (admitting by name) only.")
     door = data.get("door")
     if door is not None and (not isinstance(door, str) or not 1 <= len(door) <= 100):
         raise BadScan("door", "'door' must be the door's name, 1 to 100 characters.")
+    if door is not None and UNSTORABLE.search(door):
+        raise BadScan("door", _unstorable("door"))
     offline = data.get("offline", False)
     if not isinstance(offline, bool):
         raise BadScan("offline", "'offline' must be true or false.")
     conference = data.get("conference")
-    if conference is not None and (not isinstance(conference, int) or isinstance(conference, bool)):
+    if conference is not None and not _is_id(conference):
         raise BadScan("conference", "'conference' must be the conference's id, a whole number.")
     browser = data.get("device", "web")
-    if not isinstance(browser, str) or not BROWSER.match(browser):
+    if not isinstance(browser, str) or not BROWSER.fullmatch(browser):
         raise BadScan("device", "'device' must be 1 to 40 letters, digits or dashes.")
     scanned_at = _parse_time(data.get("scanned_at"))
     scan = ScanInput(
@@ -170,19 +184,34 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     return scan, conference, browser
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def _unstorable(field: str) -> str:
+    return (
+        f"'{field}' holds a control character or a broken one (a NUL byte, say): "
+        "send it as printable text."
+    )
+
+
 def _parse_time(value) -> datetime | None:
     """An ISO 8601 time with its offset (or Z), as UTC without tzinfo like every *_at column."""
     if value is None:
         return None
-    message = "'scanned_at' must be an ISO 8601 time with its offset, e.g. 2027-03-13T08:59:30Z."
-    if not isinstance(value, str) or len(value) > 40:
+    message = (
+        "'scanned_at' must be an ISO 8601 time with its offset, in the years 2000 to 2999, "
+        "e.g. 2027-03-13T08:59:30Z."
+    )
+    # The years are bounded so that no offset can take a time out of the calendar (near year
+    # 1 or 9999 Python cannot convert it to UTC); whether the time is believable for this
+    # conference is decided when the scan is recorded.
+    if not isinstance(value, str) or not TIME.fullmatch(value):
         raise BadScan("scanned_at", message)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # a 30 February, a 25th hour
         raise BadScan("scanned_at", message) from None
-    if parsed.tzinfo is None:
-        raise BadScan("scanned_at", message)
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -227,7 +256,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _conference_for_reader(conference_id: int) -> Conference:
     """The conference, if the caller (token of it, or steward/committee) may read its door data."""
-    conference = db.session.get(Conference, conference_id)
+    conference = db.session.get(Conference, conference_id) if conference_id <= MAX_ID else None
     if conference is None:
         abort(404)
     token = _bearer()

@@ -7,6 +7,10 @@ only WHERE the person is not already inside, so two stewards scanning one badge 
 same instant admit it once; the (device, nonce) unique constraint makes a retried
 request count once. On PostgreSQL the write is one statement (presence, scan and audit
 entry together, atomic); SQLite has no writing CTEs, so there it is one short transaction.
+
+A scan's id is drawn only once the presence row is locked (SQLite: under its write lock),
+so a person's scans in id order are the order the doors' decisions were made in: the
+history reads ADMITTED, LEFT, ADMITTED, never two admissions in a row.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 import sqlalchemy as sa
@@ -35,6 +40,45 @@ WORDS = {
     ScanReason.UNKNOWN: "UNKNOWN",
     ScanReason.OTHER_CONFERENCE: "OTHER CONFERENCE",
 }
+
+
+# A badge as it may be scanned: its 16 characters of A-Z and 2-7, in either case, with ASCII
+# spaces and dashes anywhere. Nothing else is a badge (not even Unicode spaces).
+BADGE_TEXT = re.compile(r"[ \t\n\r\f\v-]*(?:[A-Za-z2-7][ \t\n\r\f\v-]*){16}")
+CODE_STORED = 40  # scan.code's width: what was scanned, cut short
+# A device clock this far ahead of the server's is taken as right (the scan happened now).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def badge_code(text: str | None) -> str | None:
+    """The badge code in a scanned text (upper case, no spaces or dashes), or None if not one."""
+    if text is None or not BADGE_TEXT.fullmatch(text):
+        return None
+    return codes.normalise(text)
+
+
+def printable(text: str, limit: int = CODE_STORED) -> str:
+    """Scanned text as any database can store it and a person can read it, cut to `limit`."""
+    # PostgreSQL's text holds no NUL byte and UTF-8 no lone surrogate, and neither can be
+    # seen: every unprintable character is written as an escape (ABCD\x00EFGH), and the
+    # backslash too, so the record says exactly what was scanned. No escape is cut in half.
+    out, length = [], 0
+    for char in text:
+        piece = char if char.isprintable() and char != "\\" else _escape(char)
+        if length + len(piece) > limit:
+            break
+        out.append(piece)
+        length += len(piece)
+    return "".join(out)
+
+
+def _escape(char: str) -> str:
+    number = ord(char)
+    if char == "\\":
+        return "\\\\"
+    if number < 0x100:
+        return f"\\x{number:02x}"
+    return f"\\u{number:04x}" if number < 0x10000 else f"\\U{number:08x}"
 
 
 class ScanError(Exception):
@@ -128,8 +172,12 @@ _READ_SQL = """
            d.id AS delegate_id, d.conference_id AS delegate_conference_id, d.status,
            d.name, d.pass_type, g.name AS group_name,
            p.is_inside, p.since, pd.name AS presence_door,
+           cf.starts_on, cf.timezone,
            s.id AS prior_id, s.status AS prior_status, s.reason AS prior_reason,
-           s.direction AS prior_direction, s.is_flagged AS prior_flagged
+           s.direction AS prior_direction, s.is_flagged AS prior_flagged,
+           s.conference_id AS prior_conference_id, s.door_id AS prior_door_id,
+           sd.name AS prior_door, s.code AS prior_code, s.delegate_id AS prior_delegate_id,
+           sp.name AS prior_name, sg.name AS prior_group, sp.pass_type AS prior_pass_type
     FROM (SELECT 1 AS one) AS here
     LEFT JOIN device_token t ON t.token_hash = :token_hash AND t.revoked_at IS NULL
     LEFT JOIN door dr ON (
@@ -141,9 +189,15 @@ _READ_SQL = """
     LEFT JOIN "group" g ON g.id = d.group_id
     LEFT JOIN presence p ON p.delegate_id = d.id
     LEFT JOIN door pd ON pd.id = p.door_id
+    LEFT JOIN conference cf ON cf.id = COALESCE(t.conference_id, CAST(:conference_id AS INTEGER))
     LEFT JOIN scan s ON s.device = :device AND s.nonce = :nonce
+    LEFT JOIN door sd ON sd.id = s.door_id
+    LEFT JOIN delegate sp ON sp.id = s.delegate_id
+    LEFT JOIN "group" sg ON sg.id = sp.group_id
 """
-_READ = sa.text(_READ_SQL).columns(revoked_at=sa.DateTime, since=sa.DateTime)  # SQLite: text
+_READ = sa.text(_READ_SQL).columns(  # SQLite hands dates back as text
+    revoked_at=sa.DateTime, since=sa.DateTime, starts_on=sa.Date
+)
 
 # What changes presence: admit WHERE not inside, let out WHERE inside. Nothing else does.
 _ADMIT = """
@@ -172,15 +226,20 @@ _SCAN_VALUES = (
 )
 
 # PostgreSQL: presence, scan and audit entry in one atomic statement. The scan is 'ok'
-# exactly when the presence row moved; a nonce already on record inserts nothing.
+# exactly when the presence row moved; a nonce already on record inserts nothing. The scan
+# row is made from `decided`, a materialized row that exists only once `moved` has run: its
+# id (the sequence's next value, worked out with the row) is drawn after the presence row
+# lock is taken, never while this scan waits behind another door's.
 _PG_WRITE = """
     WITH moved AS ({move}),
+    decided AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM moved) AS is_ok),
     scan AS (
         INSERT INTO scan ({columns}, status, reason, is_flagged)
         SELECT {values},
-               CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 'ok' ELSE 'refused' END,
-               CASE WHEN EXISTS (SELECT 1 FROM moved) THEN NULL ELSE :refusal END,
-               :is_offline AND NOT EXISTS (SELECT 1 FROM moved)
+               CASE WHEN decided.is_ok THEN 'ok' ELSE 'refused' END,
+               CASE WHEN decided.is_ok THEN NULL ELSE :refusal END,
+               :is_offline AND NOT decided.is_ok
+        FROM decided
         ON CONFLICT (device, nonce) DO NOTHING
         RETURNING id, status
     ),
@@ -251,10 +310,9 @@ def _pg_row(connection, sql: str, params: dict):
 
 
 def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
-    code = codes.normalise(scan.code) if scan.code else None
+    code = badge_code(scan.code)
+    stored_code = printable(scan.code) if scan.code is not None else ""
     received_at = utcnow()
-    # A device's clock ahead of the server's is not believed: a scan never happens later.
-    scanned_at = min(scan.scanned_at or received_at, received_at)
     engine = db.engine
     is_postgres = engine.dialect.name == "postgresql"
     options = {"isolation_level": "AUTOCOMMIT"} if is_postgres else {}
@@ -271,7 +329,8 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
             raise ScanError(422, _door_problem(connection, conference_id, scan.door), field="door")
         person = _person(row, conference_id)
         if row.prior_id is not None:
-            return _replay(row, person)
+            return _replay(row, scan, stored_code, person, conference_id)
+        scanned_at = _scanned_at(row, scan, received_at)
         refusal, move = _decide(row, scan, code, conference_id)
         params = {
             "conference_id": conference_id,
@@ -279,7 +338,7 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
             "nonce": scan.nonce,
             "direction": scan.direction,
             "door_id": row.door_id,
-            "code": (scan.code or "")[:40],
+            "code": stored_code,
             "credential_id": row.credential_id,
             "delegate_id": row.delegate_id if person else None,
             "user_id": scanner.user_id,
@@ -290,7 +349,7 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
             "manual_reason": scan.manual_reason[:300],
             "refusal": refusal,
         }
-        audit = _audit_params(scanner, scan, row, person, refusal, remote_addr)
+        audit = _audit_params(scanner, scan, stored_code, row, person, refusal, remote_addr)
         if is_postgres:
             written = _pg_row(connection, _PG_STATEMENTS[move], params | audit)
         else:
@@ -301,7 +360,7 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
                 if is_postgres
                 else connection.execute(_READ, lookup).one()
             )
-            return _replay(again, person)
+            return _replay(again, scan, stored_code, person, conference_id)
         status = written.status
         reason = None if status == ScanStatus.OK else refusal
         since, door = scanned_at, row.door_name
@@ -317,6 +376,42 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
             door=door,
             is_flagged=scan.is_offline and status == ScanStatus.REFUSED,
         )
+
+
+def _scanned_at(row, scan: ScanInput, received_at: datetime) -> datetime:
+    """When the scan was made: the device's time if it is believable, else ScanError (422)."""
+    if scan.scanned_at is None:
+        return received_at
+    # A device clock reset to 1970, or years ahead, must not become the person's history:
+    # a scan may be a day older than the conference's first day (or than now, for a
+    # rehearsal before it), and no more than CLOCK_SKEW in the future.
+    earliest = received_at - timedelta(days=1)
+    if row.starts_on is not None:
+        earliest = min(earliest, _day_before(row.starts_on, row.timezone))
+    latest = received_at + CLOCK_SKEW
+    if not earliest <= scan.scanned_at <= latest:
+        problem = "in the future" if scan.scanned_at > latest else "before this conference"
+        raise ScanError(
+            422,
+            f"'scanned_at' ({_utc(scan.scanned_at)}) is {problem}: set the scanner's clock. "
+            f"A scan may be made from {_utc(earliest)} to {_utc(latest)}.",
+            field="scanned_at",
+        )
+    return min(scan.scanned_at, received_at)  # a clock a little ahead: the scan is now
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def _day_before(starts_on: date, timezone: str | None) -> datetime:
+    """Midnight at the venue on the day before the conference starts, as naive UTC."""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = datetime.combine(starts_on - timedelta(days=1), time(0, 0), tzinfo=zone)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def _decide(row, scan: ScanInput, code: str | None, conference_id: int) -> tuple[str, str]:
@@ -385,9 +480,9 @@ class _Written:
     status: str
 
 
-def _audit_params(scanner, scan, row, person, refusal, remote_addr) -> dict:
+def _audit_params(scanner, scan, stored_code, row, person, refusal, remote_addr) -> dict:
     """The audit entry's text for both outcomes; the database picks the one that happened."""
-    who = f"{person.name} ({person.group})" if person else f"code {scan.code or '-'}"
+    who = f"{person.name} ({person.group})" if person else f"code {stored_code or '-'}"
     at = f"at {row.door_name}" if row.door_name else ""
     ok_word = "admitted" if scan.direction == Direction.IN else "left"
     manual = f" by name: {scan.manual_reason}" if scan.manual_reason else ""
@@ -395,7 +490,7 @@ def _audit_params(scanner, scan, row, person, refusal, remote_addr) -> dict:
     base = {
         "direction": scan.direction,
         "door": row.door_name,
-        "code": (scan.code or "")[:40],
+        "code": stored_code,
         "nonce": scan.nonce,
         "offline": scan.is_offline,
     }
@@ -439,19 +534,48 @@ def _lookup_params(scanner: Scanner, scan: ScanInput, code: str | None) -> dict:
     }
 
 
-def _replay(row, person: Person | None) -> ScanOutcome:
-    """A retried request: the first answer again, nothing counted twice."""
+def _replay(row, scan: ScanInput, stored_code: str, person, conference_id) -> ScanOutcome:
+    """A retried request: the first answer again, nothing counted twice; 409 if it differs."""
+    # A retry repeats whom (badge or person), which way and which door; its time and offline
+    # flag may differ (the page marks a scan offline when its first try timed out).
+    prior_person = None
+    if row.prior_delegate_id is not None:
+        prior_person = Person(
+            row.prior_delegate_id, row.prior_name, row.prior_group, row.prior_pass_type
+        )
+    same = (
+        row.prior_conference_id == conference_id
+        and row.prior_direction == scan.direction
+        and row.prior_door_id == row.door_id
+        and _whom(row.prior_code) == _whom(stored_code)
+        and (scan.code is not None or row.prior_delegate_id == (person and person.delegate_id))
+    )
+    if not same:
+        raise ScanError(
+            409,
+            f"This device already sent nonce '{scan.nonce}' with another scan (scan "
+            f"{row.prior_id}), which stands. Nothing was recorded for this one: send each new "
+            "scan with a new nonce, and a retry exactly as first sent.",
+            field="nonce",
+            scan_id=row.prior_id,
+        )
+    inside = row.prior_reason == ScanReason.ALREADY_INSIDE and bool(row.is_inside)
     return ScanOutcome(
         scan_id=row.prior_id,
         status=row.prior_status,
         reason=row.prior_reason,
         direction=row.prior_direction,
-        person=person,
-        since=row.since if row.is_inside else None,
-        door=row.presence_door,
+        person=prior_person,
+        since=row.since if inside else None,
+        door=row.presence_door if inside else row.prior_door,
         is_flagged=bool(row.prior_flagged),
         is_replayed=True,
     )
+
+
+def _whom(stored_code: str) -> str:
+    """The badge a stored code stands for (however spaced or cased), or the text itself."""
+    return badge_code(stored_code) or stored_code
 
 
 def _door_problem(connection, conference_id: int | None, door: str | None) -> str:

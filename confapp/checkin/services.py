@@ -151,7 +151,7 @@ def undo_scan(scan: Scan, actor: User) -> None:
             Scan.status == ScanStatus.OK.value,
             Scan.undone_at.is_(None),
         )
-        .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+        .order_by(Scan.id.desc())  # the last decision stands (ids follow the row lock)
         .limit(1)
     ).scalar_one_or_none()
     if presence is not None:

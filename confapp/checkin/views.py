@@ -100,7 +100,9 @@ def person(conference_id: int, delegate_id: int):
             sa.select(Scan)
             .where(Scan.delegate_id == delegate.id)
             .options(sa.orm.joinedload(Scan.door), sa.orm.joinedload(Scan.user))
-            .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+            # Newest decision first: ids are drawn under the presence row's lock (scans.py),
+            # so they keep the order the doors decided in; times are read before the lock.
+            .order_by(Scan.id.desc())
         )
         .scalars()
         .all()
@@ -199,7 +201,7 @@ def scans(conference_id: int):
             sa.orm.joinedload(Scan.user),
             sa.orm.joinedload(Scan.device_token),
         )
-        .order_by(Scan.received_at.desc(), Scan.id.desc())
+        .order_by(Scan.id.desc())  # the order the doors decided in (see person())
         .limit(300)
     )
     show = request.args.get("show", "")

@@ -7,6 +7,7 @@ their own app: the database alone keeps the count right, on SQLite and on Postgr
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,11 +18,12 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from confapp.checkin import services
+from confapp.checkin import scans, services
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
-from confapp.models import Presence, Scan
+from confapp.models import Conference, Presence, Role, Scan, User
 from tests import factories
+from tests.checkin.test_scan_api import scan
 from tests.conftest import PG_URL
 
 THREADS = 8
@@ -97,10 +99,7 @@ def test_one_device_retrying_one_nonce_at_once_is_counted_once(app, conference):
 
 
 def test_in_and_out_racing_leave_presence_matching_the_scans(app, conference):
-    """Whatever order the database takes them in, entries and exits alternate.
-
-    (Scan ids are not that order: an id is drawn before the scan waits for the row lock.)
-    """
+    """Whatever order the database takes them in, entries and exits alternate."""
     (code,) = _people(conference, 1)
     tokens = _tokens(conference, 4)
     for round_no in range(5):
@@ -115,6 +114,11 @@ def test_in_and_out_racing_leave_presence_matching_the_scans(app, conference):
     presence = db.session.execute(sa.select(Presence)).scalar_one()
     assert presence.is_inside == (ok["in"] - ok["out"] == 1)
     assert ok["in"] >= 1 and sum(ok.values()) >= 5  # every round moved someone
+    # In id order (the order the history shows), the changes alternate too: in, out, in...
+    in_order = db.session.execute(
+        sa.select(Scan.direction).where(Scan.status == "ok").order_by(Scan.id)
+    ).scalars()
+    assert "".join(d[0] for d in in_order) == "io" * ok["out"] + "i" * (ok["in"] - ok["out"])
 
 
 SCANNER = textwrap.dedent(
@@ -177,8 +181,6 @@ def test_two_app_processes_scanning_the_same_badges_admit_each_once(app, confere
 
 @pytest.mark.skipif(not PG_URL, reason="a database restart is simulated on PostgreSQL")
 def test_a_scan_after_a_database_restart_is_retried_once_and_counted_once(client, door):
-    from tests.checkin.test_scan_api import scan
-
     db.engine.pool._pre_ping = False  # as configured for production: no ping before each use
     scan(client, door.token, door.code("Ann"))
     db.session.rollback()
@@ -197,3 +199,140 @@ def test_a_scan_after_a_database_restart_is_retried_once_and_counted_once(client
     assert answer["word"] == "ADMITTED"
     db.session.rollback()
     assert db.session.execute(sa.select(sa.func.count()).select_from(Scan)).scalar() == 2
+
+
+# ---- the history reads in the order the doors decided ----------------------------------------
+
+ANSWER = re.compile(r'<tr class="scan-row[^"]*">.*?<strong>([A-Z ]+)</strong>', re.DOTALL)
+
+
+def _history(client, door, name: str) -> list[str]:
+    """The answers on a person's history page as the steward reads them, newest first."""
+    person = door.people[name]
+    page = client.get(f"/conferences/{door.conference.id}/presence/people/{person.id}")
+    assert page.status_code == 200
+    return ANSWER.findall(page.get_data(as_text=True))
+
+
+def _door_scan(app, token: str, code: str, direction: str, nonce: str, answers: list) -> None:
+    response = app.test_client().post(
+        "/api/v1/scans",
+        json={"code": code, "direction": direction, "nonce": nonce},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    answers.append(response.get_json()["word"])
+
+
+def test_a_door_that_stalls_after_reading_the_clock_is_filed_when_it_decided(
+    app, client, login, door, monkeypatch
+):
+    """Main entrance reads the clock, then its worker stalls while Side door lets Ann in and out.
+
+    Main entrance admits her last; her history must say ADMITTED, LEFT, ADMITTED in that
+    order, not two admissions in a row (which is what sorting by the clock read shows).
+    """
+    clock_read, others_done = threading.Event(), threading.Event()
+    real_clock = scans.utcnow
+
+    def stalling_clock():
+        now = real_clock()
+        if threading.current_thread().name == "slow-door":
+            clock_read.set()
+            others_done.wait(10)
+        return now
+
+    monkeypatch.setattr(scans, "utcnow", stalling_clock)
+    slow: list[str] = []
+    main = threading.Thread(
+        target=_door_scan,
+        args=(app, door.token, door.code("Ann"), "in", "main-1", slow),
+        name="slow-door",
+    )
+    main.start()
+    assert clock_read.wait(10)
+    assert scan(client, door.side_token, door.code("Ann"))["word"] == "ADMITTED"
+    assert scan(client, door.side_token, door.code("Ann"), "out")["word"] == "LEFT"
+    others_done.set()
+    main.join(10)
+    assert slow == ["ADMITTED"]
+
+    login(door.steward)
+    assert _history(client, door, "Ann") == ["ADMITTED", "LEFT", "ADMITTED"]
+    db.session.rollback()
+    assert db.session.get(Presence, door.people["Ann"].id).is_inside
+
+
+def test_a_scan_waiting_for_the_presence_row_is_filed_after_the_change_it_waited_for(
+    app, client, login, door
+):
+    """The committee closes the day, holding Ann's presence row, as a door scans her in.
+
+    The door's scan waits for the row and then admits her: her history must show the
+    close's exit before that admission (on PostgreSQL the scan's id is drawn only once the
+    row is its own; on SQLite under the database's write lock).
+    """
+    assert scan(client, door.token, door.code("Ann"))["word"] == "ADMITTED"
+    admin = factories.user(conf=door.conference, role=Role.ADMIN)
+    holding, release = threading.Event(), threading.Event()
+    committee_pid: list[int] = []
+
+    def pause_holding_the_row(conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name != "committee":
+            return
+        if statement.lstrip().upper().startswith("UPDATE PRESENCE"):
+            if PG_URL:
+                committee_pid.append(cursor.connection.info.backend_pid)
+            holding.set()
+            release.wait(10)
+
+    def close_the_day() -> None:
+        with app.app_context():
+            services.close_day(
+                db.session.get(Conference, door.conference.id), db.session.get(User, admin.id)
+            )
+
+    sa.event.listen(db.engine, "after_cursor_execute", pause_holding_the_row)
+    try:
+        committee = threading.Thread(target=close_the_day, name="committee")
+        committee.start()
+        assert holding.wait(10)
+        answers: list[str] = []
+        door_thread = threading.Thread(
+            target=_door_scan, args=(app, door.token, door.code("Ann"), "in", "door-2", answers)
+        )
+        door_thread.start()
+        _wait_until_blocked(committee_pid)
+        release.set()
+        committee.join(10)
+        door_thread.join(10)
+    finally:
+        release.set()
+        sa.event.remove(db.engine, "after_cursor_execute", pause_holding_the_row)
+    assert answers == ["ADMITTED"]
+
+    login(door.steward)
+    assert _history(client, door, "Ann") == ["ADMITTED", "LEFT", "ADMITTED"]
+
+
+def _wait_until_blocked(holder_pid: list[int]) -> None:
+    """Until a scan waits on the holder's lock (PostgreSQL); SQLite cannot say: a moment."""
+    if not PG_URL:
+        time.sleep(0.5)
+        return
+    watcher = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with watcher.connect() as connection:
+            for _ in range(200):
+                waiting = connection.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE CAST(:pid AS INTEGER) = ANY(pg_blocking_pids(pid))"
+                    ),
+                    {"pid": holder_pid[0]},
+                ).scalar()
+                if waiting:
+                    return
+                time.sleep(0.05)
+        raise AssertionError("the door's scan never waited for the presence row")
+    finally:
+        watcher.dispose()
