@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
         try:
             user, created = users.get_or_create_user(email, name)
             if role == "site-admin":
-                user.is_site_admin = True
+                users.make_site_admin(user)
             else:
                 conference = _pick_conference(conference_ref)
                 group = _group(conference, group_name) if group_name else None

@@ -17,6 +17,7 @@ ENV_SETTINGS: dict[str, type] = {
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_ENABLED": bool,
     "LOGIN_RATE_LIMIT": str,
+    "LOGIN_ACCOUNT_RATE_LIMIT": str,
     "PROXY_COUNT": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
@@ -41,7 +42,9 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # attempts from one address
+    # Failed attempts on one account, from wherever they come: guessers with many addresses.
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
     PROXY_COUNT = 0
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a CSV of a few thousand groups fits easily
     MAIL_SERVER: str | None = None

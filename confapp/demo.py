@@ -341,7 +341,7 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
         user, _ = users.get_or_create_user(email, email.split("@")[0].title())
         user.set_password(password)
         if role == Role.ADMIN:
-            user.is_site_admin = True
+            users.make_site_admin(user)
         if group_names:
             for group_name in group_names:
                 users.grant_role(user, conference, role, by_name[group_name])

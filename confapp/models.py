@@ -43,9 +43,17 @@ class User(UserMixin, db.Model):
     # Only a hash of the invitation token is kept: the link is shown once.
     invitation_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     invitation_expires_at: Mapped[datetime | None]
+    # Every login session carries the version it began under; bumping it ends them all
+    # (logout, a new password, a role taken away), as a signed cookie cannot be recalled.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
+    )
+    credential_holders: Mapped[list[CredentialHolder]] = relationship(
+        foreign_keys="CredentialHolder.user_id",
+        back_populates="user",
+        cascade="all, delete-orphan",
     )
 
     def set_password(self, password: str) -> None:
@@ -77,6 +85,10 @@ class User(UserMixin, db.Model):
     def label(self) -> str:
         """How the user is named in lists and on the audit log."""
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def get_id(self) -> str:
+        """The id a login session keeps: the user's id and the session version it began under."""
+        return f"{self.id}:{self.session_version}"
 
 
 class Conference(db.Model):
@@ -233,6 +245,26 @@ class RoleGrant(db.Model):
             unique=True,
         ),
     )
+
+
+class CredentialHolder(db.Model):
+    """Someone besides the user who has had the means to log in as them (saw their link).
+
+    Whoever made or saw an invitation link may have set the password with it. Such an
+    account may hold roles only where each of these people is trusted too; a role granted
+    beyond that starts the account afresh (confapp.auth.services).
+    """
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="credential_holders")
+    holder: Mapped[User] = relationship(foreign_keys=[holder_id])
 
 
 class AuditEntry(db.Model):

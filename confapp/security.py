@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -66,11 +67,37 @@ class SessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
+SESSION_ID = re.compile(r"(\d{1,18}):(\d{1,18})", re.ASCII)
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user, or None if they were removed or disabled."""
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+def load_user(session_id: str) -> User | None:
+    """The logged-in user, or None if removed, disabled, or their sessions were since ended.
+
+    The session keeps "id:version" (User.get_id); a logout, a new password or a lost role
+    bumps the user's version, and every cookie made before it stops working here.
+    """
+    found = SESSION_ID.fullmatch(session_id or "")
+    if found is None:
+        return None  # a session from before versions: log in again
+    user = db.session.get(User, int(found[1]))
+    if user is None or not user.is_active or user.session_version != int(found[2]):
+        return None
+    return user
+
+
+def warn_if_limits_are_per_worker(app: Flask) -> None:
+    """Say at start-up when login limits are counted in each worker's memory on its own."""
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    enabled = app.config.get("RATELIMIT_ENABLED", True)
+    if enabled and storage.startswith("memory://") and not (app.testing or app.debug):
+        app.logger.warning(
+            "Login attempts are counted in this process's memory (RATELIMIT_STORAGE_URI=%s): "
+            "with several workers each keeps its own count, so a guesser gets that many times "
+            "the limit. Share the count: set CONFAPP_RATELIMIT_STORAGE_URI=redis://host:6379 "
+            "(or memcached://host:11211).",
+            storage,
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -80,6 +107,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    warn_if_limits_are_per_worker(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

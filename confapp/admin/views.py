@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from confapp import audit
 from confapp import entitlement as ent
 from confapp.admin import services
 from confapp.admin.forms import (
@@ -197,12 +196,15 @@ def _create_user(conference: Conference, form: NewUserForm) -> dict | None:
     elif (form.group.data or "").strip():
         raise users.UserError("group: only a secretary is given a group")
     user, created = users.get_or_create_user(form.email.data, form.name.data or "")
-    if "is_site_admin" in form and form.is_site_admin.data and not user.is_site_admin:
-        user.is_site_admin = True
-        audit.record("user.site_admin", user, after={"is_site_admin": True})
+    had_password = user.password_hash is not None
+    if "is_site_admin" in form and form.is_site_admin.data:
+        users.make_site_admin(user)
     if users.grant_role(user, conference, role, group) is None:
         raise users.UserError(f"{user.email} already has that role")
-    if user.password_hash or not users.may_make_login_link(current_user, user):
+    may_link = users.may_make_login_link(current_user, user)
+    if had_password and user.password_hash is None:
+        flash(users.reset_message(user, may_link), "warning")
+    if user.password_hash or not may_link:
         return None  # they log in as before; the new role shows on their next page
     token = users.issue_invitation(user)
     link = users.invitation_url(token)

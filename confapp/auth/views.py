@@ -1,4 +1,4 @@
-"""Logging in and out, and setting a password from an invitation link."""
+"""Logging in and out, setting a password from an invitation link, taking a role away."""
 
 from __future__ import annotations
 
@@ -7,16 +7,39 @@ from flask_login import current_user, login_user, logout_user
 
 from confapp import audit
 from confapp.auth import services
+from confapp.auth.access import requires
 from confapp.auth.forms import LoginForm, SetPasswordForm
 from confapp.extensions import db, limiter
-from confapp.models import utcnow
+from confapp.models import Role, User, utcnow
 from confapp.security import local_path
 
 bp = Blueprint("auth", __name__)
 
+GONE = "This invitation link has expired or has already been used."
+
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a login attempt is for, however its address is typed."""
+    typed = request.form.get("email", "")
+    try:
+        email = services.normalise_email(typed)
+    except services.UserError:
+        email = typed.strip().lower()
+    return f"account:{email}"
+
+
+def _failed(response) -> bool:
+    # A login that works redirects; only failures count against the account, so a person
+    # logging in on several phones at once is never refused.
+    return response.status_code != 302
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,6 +49,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -46,7 +70,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link cannot log someone out)."""
+    """Log out everywhere (POST only, so a link cannot log someone out)."""
+    if current_user.is_authenticated:
+        # A copy of this cookie, or one on another device, must not outlive the logout.
+        services.end_sessions(current_user._get_current_object(), "they logged out")
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -58,13 +86,34 @@ def invitation(token: str):
     """Set a password from a one-time invitation link, then log in."""
     user = services.user_for_invitation(token)
     if user is None:
-        abort(404, description="This invitation link has expired or has already been used.")
+        abort(404, description=GONE)
     form = SetPasswordForm()
     if form.validate_on_submit():
+        if not services.accept_invitation(user, token, form.password.data):
+            db.session.rollback()
+            abort(404, description=GONE)  # another request spent it a moment ago
         logout_user()
-        login_user(user)  # first, so the audit log names the person as the one acting
-        services.accept_invitation(user, form.password.data)
+        login_user(user)  # after the password is set: the session carries the new version
         db.session.commit()
         flash("Your password is set. Welcome.", "success")
         return redirect(url_for("main.home"))
     return render_template("auth/invitation.html", form=form, user=user)
+
+
+@bp.post("/admin/conferences/<int:conference_id>/users/<int:user_id>/roles/remove")
+@requires(Role.ADMIN)
+def remove_role(conference_id: int, user_id: int):
+    """Take one of a person's roles in this conference away; their sessions end."""
+    user = db.session.get(User, user_id)
+    here = [gr for gr in user.grants if gr.conference_id == conference_id] if user else []
+    if not here:
+        abort(404)
+    grant = next((gr for gr in here if str(gr.id) == request.form.get("grant", "")), None)
+    if grant is None:
+        flash("Choose which role to take away.", "error")
+    else:
+        what = f"{grant.role} of {grant.group.name}" if grant.group else grant.role
+        services.remove_role(grant)
+        db.session.commit()
+        flash(f"{user.email} is no longer {what}; they have been logged out.", "success")
+    return redirect(url_for("admin.users", conference_id=conference_id))
