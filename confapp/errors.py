@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from confapp.extensions import db
@@ -47,7 +47,11 @@ def init_app(app: Flask) -> None:
             description = getattr(error, "description", None)
             default = getattr(type(error), "description", None)
             own = code != 429 and description != default
-            return render_error(code, description if own else None)
+            response = make_response(render_error(code, description if own else None))
+            if code == 405 and getattr(error, "valid_methods", None):
+                # Werkzeug's own 405 says which methods the address takes (RFC 9110): keep that.
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
 
         app.register_error_handler(code, handler)
 

@@ -130,6 +130,9 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     if unknown:
         name = printable(unknown[0], limit=100)  # said back as text anyone can show
         raise BadScan(name, f"Unknown field '{name}'. Known: {', '.join(sorted(known))}.")
+    for name, value in data.items():
+        if value is None:  # a field is sent with its value, or left out
+            raise BadScan(name, f"'{name}' is null: leave the field out, or give its value.")
     direction = data.get("direction")
     if direction not in ("in", "out"):
         raise BadScan("direction", '\'direction\' must be "in" or "out".')
@@ -147,12 +150,13 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
         raise BadScan("code", "'code' must be the scanned text: a string of 1 to 200 characters.")
     manual_reason = ""
     if delegate_id is not None:
-        if not _is_id(delegate_id):
+        delegate_id = _id(delegate_id)
+        if delegate_id is None:
             raise BadScan("delegate_id", "'delegate_id' must be a person's id, a whole number.")
-        if not isinstance(reason, str) or not reason.strip():
-            raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
-        if UNSTORABLE.search(reason):
+        if isinstance(reason, str) and UNSTORABLE.search(reason):
             raise BadScan("reason", _unstorable("reason"))
+        if not isinstance(reason, str) or not re.search(r"\S", reason):
+            raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
         manual_reason = reason.strip()[:300]
     elif reason is not None:
         raise BadScan("reason", "'reason' goes with 'delegate_id' (admitting by name) only.")
@@ -165,8 +169,10 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     if not isinstance(offline, bool):
         raise BadScan("offline", "'offline' must be true or false.")
     conference = data.get("conference")
-    if conference is not None and not _is_id(conference):
-        raise BadScan("conference", "'conference' must be the conference's id, a whole number.")
+    if conference is not None:
+        conference = _id(conference)
+        if conference is None:
+            raise BadScan("conference", "'conference' must be the conference's id, a whole number.")
     browser = data.get("device", "web")
     if not isinstance(browser, str) or not BROWSER.fullmatch(browser):
         raise BadScan("device", "'device' must be 1 to 40 letters, digits or dashes.")
@@ -184,8 +190,13 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     return scan, conference, browser
 
 
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+def _id(value) -> int | None:
+    """An id as JSON may send it (5, or 5.0: JSON has one kind of number), or None if not one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def _unstorable(field: str) -> str:

@@ -529,3 +529,19 @@ def test_printable_escapes_what_cannot_be_stored_or_seen():
     assert printable("Łódź 2027") == "Łódź 2027"
     assert printable("a\u0000b\tc\\d\ud800\U0001f600") == "a\\x00b\\x09c\\\\d\\ud800\U0001f600"
     assert printable("\u0085" * 20) == "\\x85" * 10
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"),
+    [
+        ("GET", "/api/v1/scans", {"POST", "OPTIONS"}),
+        ("DELETE", "/api/v1/conferences/1/roster", {"GET", "HEAD", "OPTIONS"}),
+        ("POST", "/api/v1/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_a_method_the_api_does_not_take_is_a_405_saying_which_it_does(
+    client, door, method, url, allowed
+):
+    response = client.open(url, method=method, headers={"Authorization": f"Bearer {door.token}"})
+    assert response.status_code == 405 and response.is_json
+    assert set(response.headers["Allow"].split(", ")) == allowed
