@@ -248,12 +248,10 @@ class RoleGrant(db.Model):
 
 
 class CredentialHolder(db.Model):
-    """Someone besides the user who has had the means to log in as them (saw their link).
+    """Someone besides the user who has had the means to log in as them: they saw a link."""
 
-    Whoever made or saw an invitation link may have set the password with it. Such an
-    account may hold roles only where each of these people is trusted too; a role granted
-    beyond that starts the account afresh (confapp.auth.services).
-    """
+    # Such an account may hold roles only where each of these people is trusted too; a role
+    # given beyond that starts its login afresh (confapp.auth.services.keep_login_trusted).
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True

@@ -72,11 +72,9 @@ SESSION_ID = re.compile(r"(\d{1,18}):(\d{1,18})", re.ASCII)
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The logged-in user, or None if removed, disabled, or their sessions were since ended.
-
-    The session keeps "id:version" (User.get_id); a logout, a new password or a lost role
-    bumps the user's version, and every cookie made before it stops working here.
-    """
+    """The logged-in user, or None if removed, disabled, or their sessions were since ended."""
+    # The session keeps "id:version" (User.get_id); a logout, a new password or a lost role
+    # bumps the user's version, and every cookie made before it stops working here.
     found = SESSION_ID.fullmatch(session_id or "")
     if found is None:
         return None  # a session from before versions: log in again

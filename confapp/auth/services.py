@@ -64,12 +64,9 @@ def get_or_create_user(email: str, name: str = "") -> tuple[User, bool]:
 def grant_role(
     user: User, conference: Conference, role: Role, group: Group | None = None
 ) -> RoleGrant | None:
-    """Give a role in a conference (a secretary's names the group); None if already held.
-
-    Every role anyone is given passes here (pages, commands, imports, the demo). Should someone
-    who has had this account's invitation link not be trusted with the new role, the old
-    password stops working: see `keep_login_trusted`.
-    """
+    """Give a role in a conference (a secretary's names the group); None if already held."""
+    # Every role anyone is given passes here (pages, commands, imports, the demo), so this is
+    # where a role beyond the reach of whoever set up the login resets it (keep_login_trusted).
     if (role == Role.SECRETARY) != (group is not None):
         raise UserError("a secretary needs a group, and only a secretary has one")
     if group is not None and group.conference_id != conference.id:
@@ -159,14 +156,12 @@ def accounts_held_by(person: User) -> list[User]:
 
 
 def keep_login_trusted(user: User, conference_ids: set[int] | None = None) -> bool:
-    """Start the account's login afresh if someone who had its link may not act for it now.
-
-    Whoever saw an invitation link may have set the password with it, so each such person
-    must be trusted (a site admin, or an admin of every conference the account has a role in)
-    for as long as the password lasts. When a new role, or an admin's lost role, breaks that,
-    the password and link stop working, every session ends, and only a new link (made by
-    someone trusted with the whole account) lets the person in again. True if it was reset.
-    """
+    """Reset the login if someone who had its link may not act for it now; True if reset."""
+    # Whoever saw an invitation link may have set the password with it, so each such person
+    # must be trusted (a site admin, or an admin of every conference the account has a role
+    # in) for as long as the password lasts. When a new role, or a holder's lost admin role,
+    # breaks that, password, link and sessions end; only a new link, made by someone trusted
+    # with the whole account, lets the person in again.
     if not user.credential_holders:
         return False
     if conference_ids is None:
@@ -197,12 +192,10 @@ def keep_login_trusted(user: User, conference_ids: set[int] | None = None) -> bo
 
 @sa.event.listens_for(sa.orm.Session, "before_flush")
 def _guard_logins(session, flush_context, instances) -> None:
-    """The same rules for code that changes roles or logins without the services above.
-
-    A role given by any means (a RoleGrant made directly, a site admin's flag set) is checked
-    by `keep_login_trusted`; a new password, a disabled account, a role or site admin's flag
-    taken away ends the person's sessions, unless the change already did so.
-    """
+    """Apply the rules above to roles and logins changed by any code, not only the services."""
+    # A role given by any means (a RoleGrant made directly, a site admin's flag set) goes
+    # through keep_login_trusted; a new password, a disabled account, or a role or site
+    # admin's flag taken away ends the person's sessions, unless the change already did so.
     for obj in list(session.new):
         # grant_role checks its own grants after logging them, so the log reads in order.
         if isinstance(obj, RoleGrant) and not getattr(obj, "login_checked", False):
@@ -263,11 +256,9 @@ def _token_hash(token: str) -> str:
 
 
 def issue_invitation(user: User, actor: User | None = None) -> str:
-    """A fresh one-time link token for the user to set a password; older links stop working.
-
-    `actor` (else the logged-in user; none on the command line) sees the link, so they are
-    recorded as someone who has had the means to log in as the user.
-    """
+    """A fresh one-time link token for the user to set a password; older links stop working."""
+    # Whoever sees the link (`actor`, else the logged-in user; none on the command line) could
+    # set the password with it: they are recorded as holding the account's login.
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if actor is not None and actor.id != user.id:
@@ -293,11 +284,9 @@ def user_for_invitation(token: str) -> User | None:
 
 
 def accept_invitation(user: User, token: str, password: str) -> bool:
-    """Set the password and spend the link, once; False if the link was spent or expired.
-
-    One conditional UPDATE both checks and spends the link, so of several requests racing
-    with one link exactly one sets the password. It also ends every earlier session.
-    """
+    """Set the password and spend the link, once; False if the link was spent or expired."""
+    # One conditional UPDATE both checks and spends the link: of several requests racing with
+    # one link exactly one changes the row. It also ends every earlier session.
     password_hash = generate_password_hash(password)  # slow on purpose: before the row lock
     spent = db.session.execute(
         sa.update(User)

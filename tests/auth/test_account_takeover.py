@@ -1,11 +1,10 @@
-"""No one keeps a login they set up once a role puts the account beyond their reach.
+"""No one keeps a login they set up once a role puts the account beyond their reach."""
 
-Whoever saw an invitation link may have set the password with it. When the account is later
-given a role where that person is not trusted (another conference, or site admin), by any
-path (the Users page, the command line, a groups import, code that makes a RoleGrant itself),
-or that person loses the admin role that made them trusted, the old password and sessions
-end and only a new link, made by someone trusted with the whole account, lets anyone in.
-"""
+# Whoever saw an invitation link may have set the password with it. When the account is
+# later given a role where that person is not trusted (another conference, or site admin),
+# by any path (the Users page, the command line, a groups import, code that makes a RoleGrant
+# itself), or that person loses the admin role that made them trusted, the old password and
+# sessions end; only a new link, made by someone trusted with the whole account, lets anyone in.
 
 from __future__ import annotations
 
@@ -66,10 +65,7 @@ def csv_of(browser, conference):
 
 
 def admin2_sets_up_the_chair(app, admin2, conference2, role="steward"):
-    """admin2 adds the address in conference 2 and sets its password with the link.
-
-    The browser they set it in, logged in as the chair, is returned.
-    """
+    """admin2 adds the address in conference 2 and sets its password: the browser they used."""
     link = shown_link(add_person(admin2, conference2, role=role))
     as_chair = app.test_client()
     assert set_password(as_chair, link, ADMIN2_PASSWORD).status_code == 302

@@ -1,8 +1,7 @@
-"""A one-time link works once, even when several requests bring it at the same instant.
+"""A one-time link works once, even when several requests bring it at the same instant."""
 
-Real threads share one app (one connection pool): the database alone decides which request
-spends the link, on SQLite and on PostgreSQL (CONFAPP_TEST_DATABASE_URL).
-"""
+# Real threads share one app (one connection pool): the database alone decides which request
+# spends the link, on SQLite and on PostgreSQL (CONFAPP_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
