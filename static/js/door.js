@@ -2,7 +2,9 @@
 // the page answers from the roster it downloaded, keeps the scans in localStorage (they
 // survive a reload) and uploads them, in order, when the network returns. The server has
 // the last word: it stores every uploaded scan once (device + nonce) and flags those it
-// would have refused.
+// would have refused. A scan the server will not take as it is (a 4xx), or keeps failing on
+// while it answers everything else, is set aside where the steward sees it, and the scans
+// behind it go on: one bad scan never holds up the door.
 (function () {
   "use strict";
   var app = document.getElementById("door-app");
@@ -23,6 +25,7 @@
     observer: "Observer", press: "Press", staff: "Staff" };
   var REQUEST_TIMEOUT_MS = 4000; // after this a scan is answered from the roster
   var PROBE_MS = 3000; // while offline, ask this often whether the server answers again
+  var MAX_FAILURES = 3; // a scan the server failed on this often, answering others, is suspect
 
   var $ = function (id) { return document.getElementById(id); };
   var codeInput = $("scan-code");
@@ -81,6 +84,40 @@
   function uploaded(nonce) {
     localStorage.removeItem(SCAN_PREFIX + nonce);
     delete unsaved[nonce];
+  }
+
+  // Scans set aside: each an entry of its own too, with why the server would not take it.
+  var ASIDE_PREFIX = key("aside") + ".";
+  var asideUnsaved = {};
+  // nonce -> { count, status }: times the server failed on a scan (5xx, or no answer) and then
+  // answered the page's next question, so the fault may be the scan's rather than the server's.
+  var failures = {};
+  var lastFailed = null; // the scan whose upload failed last, until the server is asked again
+
+  function setAside(scan, reason) {
+    var entry = { scan: scan, reason: reason, at: new Date().toISOString() };
+    try { localStorage.setItem(ASIDE_PREFIX + scan.nonce, JSON.stringify(entry)); }
+    catch (e) { asideUnsaved[scan.nonce] = entry; }
+    uploaded(scan.nonce); // out of the queue: the scans behind it go on
+    delete failures[scan.nonce];
+    showAside();
+  }
+  function setAsideList() {
+    var found = {};
+    for (var i = 0; i < localStorage.length; i++) {
+      var name = localStorage.key(i);
+      if (!name || name.indexOf(ASIDE_PREFIX) !== 0) continue;
+      try { var entry = JSON.parse(localStorage.getItem(name)); } catch (e) { continue; }
+      if (entry && entry.scan && entry.scan.nonce) found[entry.scan.nonce] = entry;
+    }
+    Object.keys(asideUnsaved).forEach(function (nonce) { found[nonce] = asideUnsaved[nonce]; });
+    return Object.keys(found).map(function (nonce) { return found[nonce]; })
+      .sort(function (a, b) { return byTime(a.scan, b.scan); });
+  }
+  function forgetAside(nonce) {
+    localStorage.removeItem(ASIDE_PREFIX + nonce);
+    delete asideUnsaved[nonce];
+    showAside();
   }
   // A queue saved by an earlier version of this page, as one list: each scan to its own entry.
   (function adoptOldQueue() {
@@ -150,8 +187,9 @@
   }
   window.addEventListener("online", function () { setOnline(true); });
   window.addEventListener("offline", function () { setOnline(false); });
-  // Another tab queued or uploaded a scan: show the new count, and upload if online.
+  // Another tab queued, uploaded or set aside a scan: show it, and upload if online.
   window.addEventListener("storage", function (event) {
+    if (event.key === null || event.key.indexOf(ASIDE_PREFIX) === 0) showAside();
     if (event.key !== null && event.key.indexOf(SCAN_PREFIX) !== 0) return;
     showNet();
     if (online) flush();
@@ -181,15 +219,44 @@
     return scan;
   }
 
+  // What the server's reply means for the scan it answers.
+  function judge(status, answer) {
+    if (answer.word) return "done"; // stored, or a retry answered as the first time (422 too)
+    // No answer, a fault, or an answer not from confapp (a proxy's page, a captive portal).
+    if (!answer.error || status >= 500 || status === 429 || status < 400) return "retry";
+    // Logged out, or this page's CSRF token expired: every scan would fail alike; keep them.
+    if (status === 401 || status === 403 || (status === 400 && !answer.field)) return "session";
+    return "aside"; // this scan alone is refused (a field named, 409, 413, 422): never taken
+  }
+  function refusal(status, answer) {
+    return "Refused by the server (" + status + "): " + answer.error;
+  }
+  function readReply(response) {
+    return response.json().catch(function () { return {}; }).then(function (answer) {
+      return { status: response.status, answer: answer && typeof answer === "object" ? answer : {} };
+    });
+  }
+
   function submit(scan) {
     if (!online || waiting().length) { answerOffline(scan); return; }
-    request("POST", scanUrl, scan).then(function (response) {
-      return response.json().then(function (answer) {
-        if (response.status >= 500) throw new Error("server error");
-        if (answer.word) { learn(answer, scan); show(answer, false); }
-        else showError(answer.error || "The scan was refused (" + response.status + ").");
-      });
-    }).catch(function () { setOnline(false); answerOffline(scan); });
+    // Live, the server's clock says when the scan was made: a phone whose clock is wrong still
+    // scans. (The queued copy keeps the phone's time, for an upload later.)
+    var live = {};
+    Object.keys(scan).forEach(function (k) { if (k !== "scanned_at") live[k] = scan[k]; });
+    request("POST", scanUrl, live).then(readReply).then(function (reply) {
+      var verdict = judge(reply.status, reply.answer);
+      if (verdict === "done") { learn(reply.answer, scan); show(reply.answer, false); }
+      else if (verdict === "retry") {
+        lastFailed = { nonce: scan.nonce, status: reply.status };
+        throw new Error("no answer");
+      }
+      else if (verdict === "session") { answerOffline(scan); }
+      else { setAside(scan, refusal(reply.status, reply.answer)); showError(reply.answer.error); }
+    }).catch(function () {
+      if (!lastFailed || lastFailed.nonce !== scan.nonce) lastFailed = { nonce: scan.nonce, status: 0 };
+      setOnline(false);
+      answerOffline(scan);
+    });
   }
 
   // What the server would say, from the roster; the scan waits in the queue to be uploaded.
@@ -229,27 +296,46 @@
   }
 
   // Upload waiting scans oldest first, one at a time, so the server applies them in order.
+  // A scan the server failed on MAX_FAILURES times is suspect: the first scan behind it that is
+  // not is tried instead, and if the server takes that one, the suspects before it are the
+  // trouble and are set aside. If every upload fails alike, nothing is set aside: they wait.
   function flush() {
-    var scan = waiting()[0];
-    if (flushing || !scan || !online) return;
+    var queue = waiting();
+    if (flushing || !queue.length || !online) return;
+    var suspects = [];
+    var scan = null;
+    for (var i = 0; i < queue.length && !scan; i++) {
+      var failure = failures[queue[i].nonce];
+      if (failure && failure.count >= MAX_FAILURES) suspects.push(queue[i]);
+      else scan = queue[i];
+    }
+    if (!scan) { scan = queue[0]; suspects = []; }
     flushing = true;
-    request("POST", scanUrl, scan).then(function (response) {
-      if (response.status >= 500) throw new Error("server error");
-      return response.json().catch(function () { return {}; }).then(function (answer) {
-        return { status: response.status, answer: answer };
-      });
+    request("POST", scanUrl, scan).then(readReply, function () {
+      return { status: 0, answer: {} }; // no answer at all: the network, or a timeout
     }).then(function (reply) {
-      // Not logged in, or the page's CSRF token no longer valid: keep the scans, say so.
-      var keep = reply.status === 401 || reply.status === 403 ||
-        (reply.status === 400 && !reply.answer.field);
-      if (keep) {
+      var verdict = judge(reply.status, reply.answer);
+      if (verdict === "retry") {
+        flushing = false;
+        lastFailed = { nonce: scan.nonce, status: reply.status };
+        setOnline(false); // answer from the roster, and ask the server again in a moment
+        return;
+      }
+      if (verdict === "session") {
         flushing = false;
         $("net-word").textContent = "Reload the page (log in again if asked) to upload the " +
           waiting().length + " waiting scans";
         return;
       }
-      // Stored, replayed, or a scan the server cannot take at all (a field named): done.
-      uploaded(scan.nonce);
+      suspects.forEach(function (suspect) {
+        var failure = failures[suspect.nonce];
+        setAside(suspect, "The server failed on this scan " + failure.count + " times (" +
+          (failure.status ? "HTTP " + failure.status : "no answer") + ") and answered the " +
+          "scans after it. It may have been recorded: upload it again later, or check the person.");
+      });
+      if (verdict === "aside") setAside(scan, refusal(reply.status, reply.answer));
+      else uploaded(scan.nonce);
+      delete failures[scan.nonce];
       flushing = false;
       showNet();
       if (waiting().length) flush(); else { refreshCounters(); refreshRoster(); }
@@ -257,6 +343,14 @@
       flushing = false;
       setOnline(false);
     });
+  }
+
+  // The server answered again after an upload failed: the failure counts against that scan.
+  function serverAnswered() {
+    if (!lastFailed) return;
+    var failure = failures[lastFailed.nonce] || { count: 0, status: 0 };
+    failures[lastFailed.nonce] = { count: failure.count + 1, status: lastFailed.status };
+    lastFailed = null;
   }
 
   // While offline, ask the server now and then whether it is back: one question at a time
@@ -278,8 +372,13 @@
     }).then(function (counters) {
       probing = false;
       showCounters(counters);
+      serverAnswered();
       setOnline(true);
-    }).catch(function () { probing = false; probeSoon(); });
+    }).catch(function () {
+      probing = false;
+      lastFailed = null; // the server is down, or the network: nothing held against the scan
+      probeSoon();
+    });
   }
 
   // ---- the answer, full screen -----------------------------------------------------------
@@ -303,6 +402,58 @@
     hideTimer = setTimeout(hideResult, answer.status === "ok" ? 2500 : 5000);
     refreshCountersSoon();
   }
+  // The steward's list of scans set aside: who (as far as the roster knows), when, why.
+  function printable(text) {
+    return String(text).replace(/[\u0000-\u001f\u007f-\u009f\\]/g, function (c) {
+      return c === "\\" ? "\\\\" : "\\x" + ("0" + c.charCodeAt(0).toString(16)).slice(-2);
+    });
+  }
+  function shortCode(text) {
+    var shown = printable(text);
+    return shown.length > 40 ? shown.slice(0, 40) + "…" : shown;
+  }
+  function showAside() {
+    var entries = setAsideList();
+    var list = $("set-aside-list");
+    list.textContent = "";
+    entries.forEach(function (entry) {
+      var scan = entry.scan;
+      var person = scan.delegate_id ? index.byId[scan.delegate_id]
+        : (index.byCode[normalise(scan.code)] || index.revoked[normalise(scan.code)]);
+      var item = document.createElement("li");
+      var who = document.createElement("strong");
+      who.textContent = person ? person.name + " · " + person.group
+        : scan.delegate_id ? "person no. " + scan.delegate_id : "code " + shortCode(scan.code);
+      var when = document.createElement("span");
+      when.textContent = " · " + (scan.direction === "out" ? "out" : "in") +
+        (scan.door ? " · " + scan.door : "") + " · " + clock(scan.scanned_at || entry.at);
+      var why = document.createElement("p");
+      why.className = "aside-reason";
+      why.textContent = entry.reason;
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "small secondary";
+      again.textContent = "Upload again";
+      again.addEventListener("click", function () {
+        scan.offline = true;
+        enqueue(scan); // the same nonce: if the server has it already, it counts once
+        forgetAside(scan.nonce);
+        showNet();
+        if (online) flush(); else probeSoon();
+      });
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "small secondary outline";
+      dismiss.textContent = "Dismiss";
+      dismiss.addEventListener("click", function () { forgetAside(scan.nonce); focusScan(); });
+      [who, when, why, again, dismiss].forEach(function (el) { item.appendChild(el); });
+      list.appendChild(item);
+    });
+    $("aside-count").textContent = String(entries.length);
+    $("aside-link").textContent = entries.length + " set aside: see below";
+    $("set-aside").hidden = $("aside-note").hidden = entries.length === 0;
+  }
+
   function showError(message) {
     show({ result: "error", word: "NOT RECORDED", status: "refused", person: null }, false);
     $("result-detail").textContent = message;
@@ -463,6 +614,7 @@
       try { save("roster", roster); } catch (e) { /* storage full: keep it in memory */ }
       buildIndex();
       showNet();
+      showAside(); // names for the scans set aside
     }).catch(function () { /* keep the roster we have */ });
   }
 
@@ -500,6 +652,7 @@
   }
 
   showNet();
+  showAside();
   refreshRoster();
   refreshCounters();
   setInterval(refreshCounters, 5000);

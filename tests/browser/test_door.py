@@ -8,8 +8,9 @@ steward sees is checked on the page; what the server stored is read from the dat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from confapp.checkin import services as checkin
 from confapp.credentials.render import qr_matrix
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
-from confapp.models import Presence, Role, Scan
+from confapp.models import Presence, Role, Scan, utcnow
 from tests import factories
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
@@ -33,6 +34,11 @@ UPLOAD_WAIT_MS = 20_000
 NETWORK_DOWN = re.compile(
     r"^console\.error: Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|FAILED) "
     r"\(http://127\.0\.0\.1:\d+/api/v1/"
+)
+# ... and so is a scan the test has the server refuse or fail on.
+SCAN_REFUSED = re.compile(
+    r"^console\.error: Failed to load resource: the server responded with a status of [45]\d\d "
+    r".*\(http://127\.0\.0\.1:\d+/api/v1/scans\)$"
 )
 
 
@@ -91,6 +97,7 @@ class Stored:
     is_offline: bool
     is_flagged: bool
     nonce: str
+    code: str
 
 
 def _scans(app, conference_id: int) -> list[Stored]:
@@ -109,6 +116,7 @@ def _scans(app, conference_id: int) -> list[Stored]:
                 s.is_offline,
                 s.is_flagged,
                 s.nonce,
+                s.code,
             )
             for s in rows
         ]
@@ -153,6 +161,11 @@ def _forgive_network_errors(request) -> None:
     """Drop the console errors of requests that failed because the test cut the network."""
     errors = request.node.browser_errors
     errors[:] = [e for e in errors if not NETWORK_DOWN.match(e)]
+
+
+def _forgive_refused_scans(errors: list[str]) -> None:
+    """Drop the console errors of scans the test had the server refuse or fail on."""
+    errors[:] = [e for e in errors if not SCAN_REFUSED.match(e)]
 
 
 def _wait_until_kept_for_offline(page: Page) -> None:
@@ -343,11 +356,12 @@ def test_a_scan_is_kept_when_the_phone_storage_is_full(
 def test_a_queue_saved_by_the_previous_page_version_is_uploaded(app, page: Page, doorway: Doorway):
     """A phone that queued scans before an upgrade (one saved list) loses none of them."""
     _open_door_page(page, doorway.steward)
+    an_hour_ago = (utcnow() - timedelta(hours=1)).isoformat(timespec="milliseconds") + "Z"
     old_scan = {
         "direction": "in",
         "door": "Side door",
         "nonce": "web-oldphone-1",
-        "scanned_at": "2026-11-25T08:59:30.000Z",
+        "scanned_at": an_hour_ago,
         "conference": doorway.conference_id,
         "device": "web-oldphone",
         "code": doorway.codes["Ben"],
@@ -396,25 +410,38 @@ def _qr_video(code: str, path: Path, frames: int = 10) -> Path:
 
 
 @pytest.fixture
-def camera_browser(browser: Browser, doorway: Doorway, tmp_path) -> Iterator[Browser]:
-    """A Chromium of its own whose camera films Yan's badge (the session's has no camera).
+def filming(browser: Browser, tmp_path) -> Iterator[Callable[[str], Browser]]:
+    """filming(text): a Chromium of its own whose camera films a QR code of `text`.
 
     It is launched by the session's Playwright (one sync Playwright per thread), as a
-    separate browser process with the fake camera's flags.
+    separate browser process with the fake camera's flags; closed after the test.
     """
-    video = _qr_video(doorway.codes["Yan"], tmp_path / "badge.y4m")
-    camera = browser.browser_type.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
-    yield camera
-    camera.close()
+    launched: list[Browser] = []
+
+    def launch(text: str) -> Browser:
+        video = _qr_video(text, tmp_path / f"qr{len(launched)}.y4m")
+        camera = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        launched.append(camera)
+        return camera
+
+    yield launch
+    for camera in launched:
+        camera.close()
+
+
+@pytest.fixture
+def camera_browser(filming, doorway: Doorway) -> Browser:
+    """A Chromium whose camera films Yan's badge (the session's has no camera)."""
+    return filming(doorway.codes["Yan"])
 
 
 def test_camera_reads_a_badge_once(app, camera_browser: Browser, live_server, doorway: Doorway):
@@ -453,3 +480,164 @@ def test_camera_reads_a_badge_once(app, camera_browser: Browser, live_server, do
     assert len(scans) <= 3, [(s.status, s.reason) for s in scans]
     assert all(s.reason == "already_inside" for s in scans[1:])
     assert _inside_by(app, doorway.ids["Yan"]) == "Main entrance"
+
+
+# ---- one bad scan never holds up the door ------------------------------------------------------
+
+
+def _console_errors(page: Page) -> list[str]:
+    """The page's console errors and uncaught exceptions, as the `page` fixture collects them."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"console.error: {m.text} ({m.location.get('url') or 'inline'})")
+            if m.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+def test_a_nul_byte_code_held_to_the_camera_holds_up_no_badge_after_it(
+    app, filming, live_server, doorway: Doorway
+):
+    """A crafted QR code holding a NUL byte, then three good badges: all three get in."""
+    crafted = "ABCD\u0000EFGH"
+    context = filming(crafted).new_context(base_url=live_server, viewport=PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.grant_permissions(["camera"], origin=live_server)
+    page = context.new_page()
+    errors = _console_errors(page)
+    try:
+        _open_door_page(page, doorway.steward)
+        page.get_by_role("button", name="Scan with camera").click()
+        expect(page.locator("#result-word")).to_have_text("UNKNOWN", timeout=10_000)
+        _expect_answer(page, "unknown", "UNKNOWN", "")
+        page.locator("#result").click()  # the steward closes the answer and puts the camera away
+        page.get_by_role("button", name="Stop camera").click()
+        page.locator("#scan-code").focus()
+        for person in ("Ann", "Ben", "Yan"):
+            _wedge(page, doorway.codes[person])
+            who = f"{doorway.names[person]} · {doorway.groups[person]}"
+            _expect_answer(page, "admitted", "ADMITTED", who)
+        expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+        expect(page.locator("#set-aside")).to_be_hidden()
+    finally:
+        context.close()
+    _forgive_refused_scans(errors)  # the server answers the crafted code 422: not a badge
+    assert not errors, "the browser reported errors:\n" + "\n".join(errors)
+
+    scans = _scans(app, doorway.conference_id)
+    ok = [s.delegate_id for s in scans if s.status == "ok"]
+    assert ok == [doorway.ids["Ann"], doorway.ids["Ben"], doorway.ids["Yan"]]
+    crafted_scans = [s for s in scans if s.delegate_id is None]
+    assert crafted_scans, "the crafted code is on record too"
+    assert {(s.status, s.reason, s.code) for s in crafted_scans} == {
+        ("refused", "unknown", "ABCD\\x00EFGH")
+    }
+    for person in ("Ann", "Ben", "Yan"):
+        assert _inside_by(app, doorway.ids[person]) == "Main entrance"
+
+
+def test_a_scan_the_server_keeps_failing_on_is_set_aside_and_the_rest_upload(
+    app, page: Page, doorway: Doorway, request
+):
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    ann = doorway.codes["Ann"]
+
+    def fail_on_ann(route) -> None:
+        if (route.request.post_data_json or {}).get("code") == ann:
+            route.fulfill(status=500, content_type="text/html", body="<h1>Server Error</h1>")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/scans", fail_on_ann)
+    _wedge(page, ann)
+    _expect_answer(page, "admitted", "ADMITTED", "Ann Smith · Leeds")
+    expect(page.locator("#result-detail")).to_have_text("Delegate · offline: will upload")
+    for person in ("Ben", "Yan"):
+        _wedge(page, doorway.codes[person])
+        _expect_answer(
+            page, "admitted", "ADMITTED", f"{doorway.names[person]} · {doorway.groups[person]}"
+        )
+
+    # The server answers everything but Ann's scan: after three tries it is set aside, shown
+    # with the reason, and Ben's and Yan's scans behind it are uploaded.
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    aside = page.locator("#set-aside")
+    expect(aside).to_be_visible()
+    expect(page.locator("#aside-count")).to_have_text("1")
+    item = page.locator("#set-aside-list li")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Ann Smith · Leeds · in · Main entrance")
+    expect(item).to_contain_text("The server failed on this scan 3 times (HTTP 500)")
+    scans = _scans(app, doorway.conference_id)
+    assert sorted((s.delegate_id, s.status) for s in scans) == sorted(
+        [(doorway.ids["Ben"], "ok"), (doorway.ids["Yan"], "ok")]
+    )
+    assert _inside_by(app, doorway.ids["Ann"]) is None
+
+    # The server is mended; the steward uploads Ann's scan again.
+    page.unroute("**/api/v1/scans")
+    item.get_by_role("button", name="Upload again").click()
+    expect(aside).to_be_hidden()
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    expect(page.locator("#count-inside")).to_have_text("3", timeout=UPLOAD_WAIT_MS)
+    _forgive_refused_scans(request.node.browser_errors)
+    assert _inside_by(app, doorway.ids["Ann"]) == "Main entrance"
+    assert len(_scans(app, doorway.conference_id)) == 3
+
+
+def test_a_scan_the_server_refuses_is_set_aside_with_its_reason_and_the_rest_upload(
+    app, page: Page, doorway: Doorway, request
+):
+    """A poster's long URL scanned offline, then two badges: the badges are uploaded."""
+    context = page.context
+    _open_door_page(page, doorway.steward)
+    expect(page.locator("#roster-age")).not_to_have_text("not loaded")
+    poster = "https://example.org/" + "x" * 230  # more than a scan's 200 characters
+
+    context.set_offline(True)
+    expect(page.locator("#net-status")).to_have_attribute("data-state", "offline")
+    _wedge(page, poster)
+    _expect_answer(page, "unknown", "UNKNOWN", "")
+    for person in ("Ann", "Ben"):
+        _wedge(page, doorway.codes[person])
+        _expect_answer(page, "admitted", "ADMITTED", f"{doorway.names[person]} · Leeds")
+    expect(page.locator("#queue-count")).to_have_text("3")
+
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=UPLOAD_WAIT_MS)
+    item = page.locator("#set-aside-list li")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("code https://example.org/xxx")
+    expect(item).to_contain_text(
+        "Refused by the server (400): 'code' must be the scanned text: "
+        "a string of 1 to 200 characters."
+    )
+    scans = _scans(app, doorway.conference_id)
+    assert sorted((s.delegate_id, s.status, s.is_offline) for s in scans) == sorted(
+        [(doorway.ids["Ann"], "ok", True), (doorway.ids["Ben"], "ok", True)]
+    )
+
+    # Online, the same poster is refused at once, said on screen, and set aside too; the next
+    # badge is admitted straight away.
+    _wedge(page, poster)
+    expect(page.locator("#result-word")).to_have_text("NOT RECORDED")
+    expect(page.locator("#result-detail")).to_contain_text("'code' must be the scanned text")
+    expect(item).to_have_count(2)
+    _wedge(page, doorway.codes["Yan"])
+    _expect_answer(page, "admitted", "ADMITTED", "Yan Lee · York")
+    assert _inside_by(app, doorway.ids["Yan"]) == "Main entrance"
+
+    # The list outlives a reload, until the steward dismisses each scan in it.
+    page.reload()
+    expect(page.locator("#aside-count")).to_have_text("2")
+    for _ in range(2):
+        item.first.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#set-aside")).to_be_hidden()
+    _forgive_network_errors(request)
+    _forgive_refused_scans(request.node.browser_errors)
