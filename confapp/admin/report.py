@@ -6,12 +6,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Response, g, render_template
 
 from confapp import entitlement as ent
+from confapp import voters
 from confapp.admin.views import bp
 from confapp.auth.access import requires
 from confapp.downloads import download
@@ -156,30 +156,6 @@ class UnregisteredGroup:
     secretary_emails: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Quorum:
-    """floor(approved voting delegates × percent / 100) + 1."""
-
-    approved_voting_delegates: int
-    percent: int
-
-    @property
-    def figure(self) -> int:
-        """The quorum: exact integer arithmetic, no rounded percentages."""
-        return self.approved_voting_delegates * self.percent // 100 + 1
-
-    @property
-    def rule_text(self) -> str:
-        """How the figure is reached, in words and numbers."""
-        approved = self.approved_voting_delegates
-        share = Decimal(approved * self.percent) / 100  # exact: at most two decimals
-        people = "delegate" if approved == 1 else "delegates"
-        return (
-            f"{self.percent}% of {approved:,} approved voting {people} "
-            f"is {share:,}; rounded down, plus one: {self.figure:,}"
-        )
-
-
 @dataclass
 class Report:
     """The credentials report of one conference at one moment."""
@@ -189,7 +165,7 @@ class Report:
     sections: list[Figures]
     overall: Figures
     not_registered: list[UnregisteredGroup]
-    quorum: Quorum
+    quorum: voters.Quorum
     # Submitted or approved delegates of groups entitled to none (e.g. fell into arrears).
     unentitled_delegates: int = 0
     columns: list[Figures] = field(init=False)
@@ -305,7 +281,7 @@ def credentials_report(conference: Conference) -> Report:
         sections=sections,
         overall=overall,
         not_registered=[group for _, group in not_registered],
-        quorum=Quorum(overall.delegates_approved, conference.quorum_percent),
+        quorum=voters.quorum(conference),
         unentitled_delegates=unentitled_delegates,
     )
 

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from confapp import entitlement as ent
-from confapp.admin.report import Quorum
+from confapp import voters
 from confapp.extensions import db
 from confapp.models import (
     Conference,
@@ -22,19 +22,7 @@ from confapp.models import (
     PassType,
     Presence,
     Section,
-    Status,
     utcnow,
-)
-
-# Who votes when inside: approved delegates, and approved alternates seated for one.
-VOTES_WHEN_INSIDE = sa.and_(
-    Delegate.status == Status.APPROVED.value,
-    sa.or_(
-        Delegate.pass_type == PassType.DELEGATE.value,
-        sa.and_(
-            Delegate.pass_type == PassType.ALTERNATE.value, Delegate.seated_for_id.is_not(None)
-        ),
-    ),
 )
 
 
@@ -85,7 +73,7 @@ class Summary:
     by_door: list[tuple[str, int]]
     delegates_present: int
     votes_present: int
-    quorum: Quorum
+    quorum: voters.Quorum
     at: datetime
     groups: list[GroupPresence] = field(default_factory=list)
     sections: list[SectionPresence] = field(default_factory=list)
@@ -129,19 +117,12 @@ def summary(conference: Conference, *, with_groups: bool = False) -> Summary:
     for group in groups:
         overall.add(group)
         sections.setdefault(group.section, SectionPresence(group.section)).add(group)
-    approved = db.session.execute(
-        sa.select(sa.func.count()).where(
-            Delegate.conference_id == conference.id,
-            Delegate.pass_type == PassType.DELEGATE.value,
-            Delegate.status == Status.APPROVED.value,
-        )
-    ).scalar_one()
     return Summary(
         inside_now=sum(count for _, count in by_door),
         by_door=by_door,
         delegates_present=overall.delegates_present,
         votes_present=overall.votes_present,
-        quorum=Quorum(approved, conference.quorum_percent),
+        quorum=voters.quorum(conference),
         at=utcnow(),
         groups=groups if with_groups else [],
         sections=list(sections.values()) if with_groups else [],
@@ -160,7 +141,7 @@ def group_presence(conference: Conference) -> list[GroupPresence]:
                 sa.func.count().filter(Delegate.pass_type == PassType.DELEGATE.value),
                 sa.func.count().filter(inside),
             )
-            .where(Delegate.conference_id == conference.id, VOTES_WHEN_INSIDE)
+            .where(Delegate.conference_id == conference.id, voters.VOTES)
             .group_by(Delegate.group_id)
         )
     }

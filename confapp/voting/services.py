@@ -13,9 +13,8 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from confapp import audit
+from confapp import audit, voters
 from confapp.checkin import presence
-from confapp.checkin.presence import VOTES_WHEN_INSIDE
 from confapp.credentials import codes
 from confapp.extensions import db
 from confapp.models import (
@@ -25,10 +24,10 @@ from confapp.models import (
     Conference,
     Credential,
     Delegate,
-    PassType,
     Presence,
     RollEntry,
     RollShare,
+    Status,
     TellerEntry,
     TellerSheet,
     User,
@@ -226,7 +225,7 @@ def _split_shares(conference: Conference, groups, ballot_id: int) -> list[dict]:
     members: dict[int, list[tuple[int, str, bool]]] = {}
     for delegate_id, group_id, name, is_inside in db.session.execute(
         sa.select(Delegate.id, Delegate.group_id, Delegate.name, inside)
-        .where(Delegate.conference_id == conference.id, VOTES_WHEN_INSIDE)
+        .where(Delegate.conference_id == conference.id, voters.VOTES)
         .order_by(Delegate.group_id, Delegate.id)
     ):
         if group_id in votes:
@@ -438,10 +437,9 @@ def delegation_for_card(ballot: Ballot, code: str) -> tuple[RollEntry, int | Non
     if found.Credential.revoked_at is not None:
         raise VotingError(f"That card was revoked ({found.Delegate.name}): it does not vote.")
     person = found.Delegate
-    votes = person.pass_type == PassType.DELEGATE or (
-        person.pass_type == PassType.ALTERNATE and person.seated_for_id is not None
-    )
-    if not votes:
+    if person.status != Status.APPROVED:
+        raise VotingError(f"{person.name} is {person.status}, not approved: the card has no vote.")
+    if not voters.votes(person):
         raise VotingError(f"{person.name} holds a {person.seat_label} pass: it carries no vote.")
     roll = db.session.get(RollEntry, (ballot.id, found.Delegate.group_id))
     if roll is None:

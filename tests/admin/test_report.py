@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from confapp import voters
 from confapp.admin import report as rep
 from confapp.extensions import db as _db
 from confapp.models import Delegate, Role
@@ -393,14 +394,14 @@ def test_pdf_html_names_no_outside_resource(app, conference, groups):
 def test_quorum_is_a_share_of_approved_voting_delegates_rounded_down_plus_one(
     approved, percent, quorum
 ):
-    assert rep.Quorum(approved, percent).figure == quorum
+    assert voters.Quorum(approved, percent).figure == quorum
 
 
 def test_quorum_rule_in_words():
-    assert rep.Quorum(1, 50).rule_text == (
+    assert voters.Quorum(1, 50).rule_text == (
         "50% of 1 approved voting delegate is 0.5; rounded down, plus one: 1"
     )
-    assert rep.Quorum(2001, 50).rule_text == (
+    assert voters.Quorum(2001, 50).rule_text == (
         "50% of 2,001 approved voting delegates is 1,000.5; rounded down, plus one: 1,001"
     )
 
