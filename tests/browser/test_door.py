@@ -18,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from confapp.checkin import services as checkin
-from confapp.credentials.render import qr_matrix
+from confapp.credentials.qr import qr_matrix
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import Presence, Role, Scan, utcnow

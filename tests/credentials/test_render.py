@@ -10,16 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import qrcode
-import qrcode.constants
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
 from confapp.credentials import badges as badge_data
-from confapp.credentials import codes, render
+from confapp.credentials import codes, qr, render
+from confapp.credentials import layout as badge_layout
 from confapp.credentials import services as credentials
 from confapp.credentials.badges import PASS_COLOURS, BadgeData
+from confapp.credentials.document import layout_document
+from confapp.credentials.layout import dates_text
 from confapp.extensions import db
 from confapp.models import PassType
 from tests import factories
@@ -96,7 +97,7 @@ def _name_boxes(document):
 @pytest.mark.parametrize("label", NAMES)
 def test_name_fits_its_box_in_at_most_two_lines(app, layout, label):
     name = NAMES[label]
-    document = render.layout_document([badge(name)], layout)
+    document = layout_document([badge(name)], layout)
 
     ((box, paragraph),) = _name_boxes(document)
     lines = paragraph.children
@@ -105,8 +106,8 @@ def test_name_fits_its_box_in_at_most_two_lines(app, layout, label):
     )
     assert text.replace(" ", "") == name.replace(" ", ""), "the whole name is laid out"
     assert 1 <= len(lines) <= 2, f"{label} takes {len(lines)} lines in {layout}"
-    box_name = render.LAYOUTS[layout].name_box
-    # The box is where the stylesheet says render.NAME_BOXES has it.
+    box_name = badge_layout.LAYOUTS[layout].name_box
+    # The box is where the stylesheet says badge_layout.LAYOUTS has it.
     assert box.width == pytest.approx(box_name.width_mm * PX_PER_MM, abs=0.5)
     assert box.height == pytest.approx(box_name.height_mm * PX_PER_MM, abs=0.5)
     assert paragraph.margin_height() <= box.height + 0.01, f"{label} overflows downwards"
@@ -120,18 +121,19 @@ def test_name_fits_its_box_in_at_most_two_lines(app, layout, label):
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_short_names_print_large_and_long_ones_smaller(app, layout):
-    sizes = render.LAYOUTS[layout].name_box.sizes_pt
-    short = render.fit_name("Ann Jones", layout)
-    long = render.fit_name(LONG_NAME, layout)
+    sizes = badge_layout.LAYOUTS[layout].name_box.sizes_pt
+    short = badge_layout.fit_name("Ann Jones", layout)
+    long = badge_layout.fit_name(LONG_NAME, layout)
 
     assert short.size_pt == sizes[0] and short.lines == 1
     assert long.fits and long.lines == 2 and long.size_pt < short.size_pt
     for name in NAMES.values():
-        assert render.fit_name(name, layout).fits, name
+        assert badge_layout.fit_name(name, layout).fits, name
 
 
 def test_right_to_left_names_are_marked_so():
-    views = render._is_rtl(ARABIC), render._is_rtl("Siân"), render._is_rtl("(" + ARABIC + ")")
+    is_rtl = badge_layout._is_rtl
+    views = is_rtl(ARABIC), is_rtl("Siân"), is_rtl("(" + ARABIC + ")")
     assert views == (True, False, True)
 
 
@@ -173,7 +175,7 @@ def test_every_name_is_set_in_the_vendored_fonts(app, tmp_path, layout):
 
 
 def test_the_vendored_fonts_cover_the_test_names(app):
-    widths = render._advances(app.static_folder)
+    widths = badge_layout._advances(app.static_folder)
     for name in NAMES.values():
         for char in name.replace(" ", ""):
             assert any(ord(char) in table for table in widths), (name, char)
@@ -277,7 +279,7 @@ def test_every_badge_qr_decodes_to_its_live_code(app, conference, people, tmp_pa
     assert sorted(decoded) == sorted(live), "each live code once, and nothing else"
     assert not set(decoded) & _revoked_codes(conference), "a revoked code is never printed"
     assert {result.ec_level for page in pages for result in page} <= {"M", "Q", "H"}
-    per_page = render.LAYOUTS[layout].per_page
+    per_page = badge_layout.LAYOUTS[layout].per_page
     assert len(pages) == -(-len(items) // per_page)
     # Badge by badge, in print order: each page holds its badges' codes.
     for number, page in enumerate(pages):
@@ -293,28 +295,35 @@ def test_every_badge_qr_decodes_to_its_live_code(app, conference, people, tmp_pa
 
 
 def test_qr_codes_are_built_to_scan_reliably():
-    matrix = render.qr_matrix("ABCDEFGHIJKLMNOP")
+    matrix = qr.qr_matrix("ABCDEFGHIJKLMNOP")
     # Version 1 (21 modules) with a quiet zone of 4 light modules on every side.
     assert len(matrix) == 21 + 2 * 4 and all(len(row) == len(matrix) for row in matrix)
     quiet = matrix[:4] + matrix[-4:] + [row[:4] + row[-4:] for row in matrix]
     assert not any(any(row) for row in quiet)
-    assert render.QR_ERROR_CORRECTION in (
-        qrcode.constants.ERROR_CORRECT_M,
-        qrcode.constants.ERROR_CORRECT_Q,
-        qrcode.constants.ERROR_CORRECT_H,
-    )
+    assert qr.QR_ERROR_CORRECTION in ("M", "Q", "H")
 
 
-def test_qr_symbols_are_exactly_qrcodes_own(app):
-    # render.qr_matrix picks the mask its own, faster way: it must come to the same symbol.
-    samples = [codes.new_code() for _ in range(150)]
-    samples += ["A" * n for n in (1, 17, 30, 60, 120)] + ["Siân Ó Briain, Łódź 王小明" * 4]
+def _decode_matrix(matrix: list[list[bool]]) -> list[zxingcpp.Barcode]:
+    """The QR codes a reader finds in the modules, drawn 4 pixels a module."""
+    side = len(matrix)
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    image = Image.frombytes("L", (side, side), pixels).resize((side * 4, side * 4), Image.NEAREST)
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
 
-    for code in samples:
-        reference = qrcode.QRCode(error_correction=render.QR_ERROR_CORRECTION, border=4)
-        reference.add_data(code)
-        reference.make(fit=True)
-        assert render.qr_matrix(code) == reference.get_matrix(), code
+
+def test_qr_symbols_decode_to_their_code_in_the_smallest_size_at_level_q():
+    # The smallest version that holds the text at level Q: alphanumeric capacities 16 (version
+    # 1), 29 (2), 47 (3), 67 (4), 125 (7); 151 bytes (10) for the UTF-8 text.
+    samples = {code: 1 for code in (codes.new_code() for _ in range(150))}
+    samples |= {"A" * n: version for n, version in ((1, 1), (17, 2), (30, 3), (60, 4), (120, 7))}
+    samples["Siân Ó Briain, Łódź 王小明" * 4] = 10
+
+    for code, version in samples.items():
+        matrix = qr.qr_matrix(code)
+        (found,) = _decode_matrix(matrix)
+        assert found.text == code
+        assert found.ec_level == qr.QR_ERROR_CORRECTION, code
+        assert len(matrix) == 17 + 4 * version + 2 * qr.QR_QUIET_ZONE, code
 
 
 def test_cards_are_for_voting_delegates_with_their_group_vote_and_code(
@@ -381,10 +390,10 @@ def test_names_are_text_not_markup(app, tmp_path):
 
 
 def test_conference_dates_in_words():
-    assert render.dates_text(date(2027, 3, 13), date(2027, 3, 14)) == "13–14 Mar 2027"
-    assert render.dates_text(date(2027, 3, 13), date(2027, 3, 13)) == "13 Mar 2027"
-    assert render.dates_text(date(2027, 3, 30), date(2027, 4, 2)) == "30 Mar – 2 Apr 2027"
-    assert render.dates_text(date(2027, 12, 31), date(2028, 1, 1)) == "31 Dec 2027 – 1 Jan 2028"
+    assert dates_text(date(2027, 3, 13), date(2027, 3, 14)) == "13–14 Mar 2027"
+    assert dates_text(date(2027, 3, 13), date(2027, 3, 13)) == "13 Mar 2027"
+    assert dates_text(date(2027, 3, 30), date(2027, 4, 2)) == "30 Mar – 2 Apr 2027"
+    assert dates_text(date(2027, 12, 31), date(2028, 1, 1)) == "31 Dec 2027 – 1 Jan 2028"
 
 
 # ---- the fetcher ---------------------------------------------------------------------------
