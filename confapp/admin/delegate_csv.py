@@ -4,18 +4,22 @@ The export writes the conference's registrations, filtered as the committee's de
 is (`filtered_delegates_query`, shared with that page). The import reads a file of people
 to register, checks every row against the registration rules (seats within the entitlement,
 reserved seats for those who qualify, the alternates limit, one voting place per person)
-and either registers them all in one transaction or changes nothing and lists every
-problem by line and column, as the groups import does.
+and either registers them all or changes nothing and lists every problem by line and
+column, as the groups import does. It writes in short transactions (on SQLite the doors'
+scans wait for the same write lock): see `import_delegates`.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
+import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -38,12 +42,14 @@ from confapp.models import (
     BASE_SEAT,
     VOTING_PASSES,
     Conference,
+    Credential,
     Delegate,
     Group,
     PassType,
     Role,
     Section,
     Status,
+    Substitution,
     User,
     utcnow,
 )
@@ -423,12 +429,71 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 # ---- import: checking against the conference and applying ------------------------------------
 
+_CHUNK = 500  # ids or addresses in one IN list: well inside every database's parameter limit
+# On SQLite every write waits for the database's one write lock, a door's scan too (for up to
+# the busy timeout, then it fails). So a big import writes there in parts of about this many
+# rows, a tenth of a second each, and pauses between them; on PostgreSQL, where an import locks
+# only its groups' rows, in one transaction. Tests make the parts smaller.
+PART_ROWS = {"sqlite": 1000}
+# Longer than SQLite's longest sleep between two tries for a busy lock (100 ms): every writer
+# waiting when a part commits gets its turn before the next part starts.
+PART_PAUSE_S = 0.11
+
+
+@dataclass(frozen=True)
+class _GroupFacts:
+    """A group as the checks read it."""
+
+    id: int
+    name: str
+    figures: ent.GroupFigures
+
+
+@dataclass(frozen=True)
+class _Holder:
+    """A registration holding one of its group's places, as the checks read it."""
+
+    id: int
+    group_id: int
+    pass_type: str
+    seat: str | None
+    name: str
+    is_woman: bool | None
+    is_young: bool | None
+    is_low_paid: bool | None
+
+
+@dataclass
+class _Standing:
+    """What the checks read from the database; read again and the same, their answer stands.
+
+    Who already holds a place under an address in the file (`taken`) is not read again under
+    the locks: there the database's one-person-one-place index has the last word.
+    """
+
+    rule: ent.EntitlementRule
+    card_rule: ent.CardVoteRule
+    groups: dict[str, _GroupFacts]  # by _key(name): the conference's groups
+    holding: dict[int, tuple[_Holder, ...]]  # group id -> its places taken, for groups in the file
+    max_ranks: dict[int, int]  # group id -> the highest active alternate rank
+    taken: list[tuple[str, str, str]] = field(default_factory=list)
+    # (email, seat label, group name) of each place already held by an address in the file
+
+    def about(self, group_ids: Iterable[int]) -> tuple:
+        """What was read of these groups, to compare with another reading."""
+        by_id = {group.id: group for group in self.groups.values()}
+        return (
+            self.rule,
+            self.card_rule,
+            [(by_id.get(i), self.holding.get(i), self.max_ranks.get(i)) for i in group_ids],
+        )
+
 
 @dataclass
 class _Plan:
     """What the checks resolved: each row's group, and the rank of each alternate."""
 
-    groups: dict[int, Group] = field(default_factory=dict)  # line -> group
+    groups: dict[int, _GroupFacts] = field(default_factory=dict)  # line -> group
     ranks: dict[int, int] = field(default_factory=dict)  # line -> alternate rank
 
 
@@ -456,89 +521,83 @@ class DelegateImportSummary:
         )
 
 
+class _Undo(Exception):
+    """A part of the import could not be written: the parts already written are removed."""
+
+    def __init__(self, reason: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.problems = problems
+
+
 def import_delegates(
     conference: Conference, data: bytes, actor: User | None = None
 ) -> DelegateImportSummary:
     """Register everyone in a delegates CSV, or no one; ImportRejected lists every problem.
 
-    Commits once. Nothing is written until every row has passed: the file is read, then
-    checked against the groups' entitlements and the conference's registrations; then each
-    affected group is locked and the checks run again (a secretary may have registered
-    someone meanwhile), and only then are the rows added, with one audit entry each.
-    Imported alternates are ranked after the group's own. `actor` decides approved rows.
+    Nothing is written until every row has passed: the file is read, then checked against the
+    groups' entitlements and the conference's registrations, and the rows, their audit entries
+    and badge codes are made ready. Then, for each part (see PART_ROWS; a group's delegates
+    and alternates always in one part), its groups are locked and what the checks read of
+    them is read again: should a secretary have registered someone meanwhile, the checks run
+    again. The rows go in with a few bulk inserts, so each write is short. Should a later part
+    fail, the parts already committed are removed, and the audit log says so. Imported
+    alternates are ranked after the group's own. `actor` decides approved rows.
     """
     seats = [s.label for s in conference.rule.reserved]
     problems: list[Problem] = []
     rows = _read_rows(data, seats, problems)
     if not rows:
         _reject(problems or [Problem(None, None, "no registrations in the file")])
-    plan, found = _check_against_conference(conference, rows)
+    standing = _read_standing(conference, rows)
+    plan, found = _check(rows, standing)
     if problems or found:
         _reject(problems + found)
-
-    # Every affected group at once, in id order, so two imports cannot deadlock each other.
-    registration.lock_groups(list(plan.groups.values()))
-    plan, found = _check_against_conference(conference, rows)
-    if found:  # someone registered a person between the first check and the locks
-        db.session.rollback()
-        _reject(found)
-
     now = utcnow()
-    created: list[Delegate] = []
-    for row in rows:
-        delegate = Delegate(
-            conference_id=conference.id,
-            group_id=plan.groups[row.line].id,
-            pass_type=row.pass_type,
-            seat=row.seat if row.pass_type == PassType.DELEGATE else None,
-            alternate_rank=plan.ranks.get(row.line),
-            name=row.name,
-            email=row.email,
-            phone=row.phone,
-            is_woman=row.is_woman,
-            is_young=row.is_young,
-            is_low_paid=row.is_low_paid,
-            elected_on=row.elected_on,
-            elected_at=row.elected_at,
-            status=row.status,
-        )
-        if row.status != Status.DRAFT:
-            delegate.submitted_at = now
-        if row.status == Status.APPROVED:
-            delegate.decided_at = now
-            delegate.decided_by_id = actor.id if actor is not None else None
-        db.session.add(delegate)
-        created.append(delegate)
+    approved = sum(1 for row in rows if row.status == Status.APPROVED)
+    delegate_ids = _take_ids(Delegate.__table__, len(rows))
+    credential_ids = _take_ids(Credential.__table__, approved)
+    prepared = [
+        _prepare(conference.id, row, plan, actor, now, delegate_ids, credential_ids) for row in rows
+    ]
     summary = DelegateImportSummary(
-        by_pass_type=dict(Counter(d.pass_type for d in created)),
-        groups=len({d.group_id for d in created}),
+        by_pass_type=dict(Counter(row.pass_type for row in rows)),
+        groups=len({group.id for group in plan.groups.values()}),
     )
+    conference_id = conference.id
+    parts = _parts(rows, plan, PART_ROWS.get(db.engine.dialect.name))
+    ids: dict[int, int] = {}  # row index -> id, of the rows written
     try:
-        db.session.flush()
-        for row, delegate in zip(rows, created, strict=True):
-            group = plan.groups[row.line]
-            audit.record(
-                "delegate.import",
-                delegate,
-                after=audit.snapshot(delegate),
-                summary=f"{delegate.name} as {delegate.seat_label} for {group.name}, "
-                f"{delegate.status}",
-            )
-            if delegate.status == Status.APPROVED:
-                credentials.issue(delegate, actor, "approved on import")
-        audit.record(
-            "delegates.import",
-            conference,
-            after={"imported": [d.id for d in created]},
-            summary=str(summary),
-        )
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # One person, one voting place is also a database constraint: a secretary of a group
-        # not in the file registered one of these people in the moment since the check.
+        for number, part in enumerate(parts):
+            if number:
+                time.sleep(PART_PAUSE_S)  # the doors' scans waiting for the lock go first
+            _write_part(conference, [rows[i] for i in part], part, standing, prepared, actor, ids)
+            if number == len(parts) - 1:
+                audit.record_all(
+                    [
+                        audit.entry_values(
+                            "delegates.import",
+                            Conference.__name__,
+                            conference_id,
+                            conference_id=conference_id,
+                            after={"imported": [ids[i] for i in range(len(rows))]},
+                            summary=str(summary),
+                        )
+                    ]
+                )
+            db.session.commit()
+    except _Undo as undo:
         db.session.rollback()
+        _remove(conference_id, list(ids.values()), undo.reason)
+        if undo.problems is not None:
+            _reject(undo.problems)
+        # One person, one voting place is a database constraint: someone registered one of
+        # these people in the moment since the check. Who it was is told as the check tells
+        # it, read again now that the import is undone.
+        found = _check(rows, _read_standing(conference, rows))[1]
         _reject(
-            [
+            found
+            or [
                 Problem(
                     None,
                     None,
@@ -547,31 +606,257 @@ def import_delegates(
                 )
             ]
         )
+    except BaseException as error:
+        db.session.rollback()
+        _remove(conference_id, list(ids.values()), f"the import failed ({type(error).__name__})")
+        raise
     return summary
+
+
+def _write_part(
+    conference: Conference,
+    rows: list[DelegateRow],
+    indexes: list[int],
+    standing: _Standing,
+    prepared: list[_Prepared],
+    actor: User | None,
+    ids: dict[int, int],
+) -> None:
+    """Lock the part's groups, check again if they changed, and insert its rows; no commit."""
+    group_ids = _lock_groups([r.group for r in rows], standing)
+    again = _read_standing(conference, rows, only=group_ids)
+    if again.about(group_ids) != standing.about(group_ids):
+        # Someone changed these groups since the first check: check the part again, under
+        # the locks, so that the answer holds until the commit.
+        plan, found = _check(rows, _read_standing(conference, rows))
+        if found:
+            raise _Undo("a group changed while it was being imported", found)
+        now = utcnow()
+        for index, row in zip(indexes, rows, strict=True):
+            # The ids taken for the rows stay theirs (an approved row stays approved).
+            before = prepared[index]
+            delegate_ids = iter([before.values.get("id")])
+            credential_ids = iter([before.issue.row.get("id") if before.issue else None])
+            prepared[index] = _prepare(
+                conference.id, row, plan, actor, now, delegate_ids, credential_ids
+            )
+    try:
+        written = _insert([prepared[i] for i in indexes])
+    except sa.exc.IntegrityError as error:
+        raise _Undo("someone registered one of these people at the same moment") from error
+    ids.update(zip(indexes, written, strict=True))
+
+
+def _remove(conference_id: int, ids: list[int], reason: str) -> None:
+    """Remove the registrations (and codes) of an import's committed parts; logged."""
+    if not ids:
+        return
+    for chunk in _chunks(ids):
+        db.session.execute(
+            sa.delete(Credential)
+            .where(Credential.delegate_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            sa.delete(Delegate)
+            .where(Delegate.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    audit.record_all(
+        [
+            audit.entry_values(
+                "delegates.import.undo",
+                Conference.__name__,
+                conference_id,
+                conference_id=conference_id,
+                after={"removed": ids},
+                summary=f"{_count(len(ids), 'registration')} of an unfinished import removed: "
+                f"{reason}; nothing was imported",
+            )
+        ]
+    )
+    db.session.commit()
 
 
 def _reject(problems: list[Problem]) -> NoReturn:
     raise ImportRejected(csv_import.capped(_sorted(problems), MAX_PROBLEMS))
 
 
-def _groups_by_key(conference: Conference) -> dict[str, Group]:
-    groups = db.session.execute(
-        sa.select(Group).where(Group.conference_id == conference.id)
-    ).scalars()
-    return {_key(group.name): group for group in groups}
+def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
-def _check_against_conference(
-    conference: Conference, rows: list[DelegateRow]
-) -> tuple[_Plan, list[Problem]]:
-    """The problems the database shows, and each good row's group and alternate rank."""
+def _take_ids(table: sa.Table, count: int) -> Iterator[int | None]:
+    """`count` new ids from the table's sequence on PostgreSQL; Nones on SQLite (none there).
+
+    On PostgreSQL inserting thousands of rows with RETURNING takes several times as long as
+    without; ids taken from the sequence beforehand (never given twice, a rollback or not)
+    are just as good.
+    """
+    if db.engine.dialect.name != "postgresql" or count == 0:
+        return itertools.repeat(None)
+    sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+    taken = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+    return iter(sorted(db.session.execute(taken).scalars()))
+
+
+def _parts(rows: list[DelegateRow], plan: _Plan, limit: int | None) -> list[list[int]]:
+    """Row indexes in parts of about `limit` rows (None: one part), in file order in each.
+
+    A group's delegates and alternates stay together: its entitlement is checked as a whole.
+    """
+    if limit is None or len(rows) <= limit:
+        return [list(range(len(rows)))]
+    units: dict[object, list[int]] = {}
+    for index, row in enumerate(rows):
+        key = plan.groups[row.line].id if row.is_voting else ("loose", index)
+        units.setdefault(key, []).append(index)
+    parts, part = [], []
+    for unit in units.values():
+        part.extend(unit)
+        if len(part) >= limit:
+            parts.append(sorted(part))
+            part = []
+    if part:
+        parts.append(sorted(part))
+    return parts
+
+
+def _lock_groups(names: list[str], standing: _Standing) -> list[int]:
+    """Lock the named groups in id order, so two imports cannot deadlock; their ids.
+
+    The first goes through registration's lock (on SQLite that takes the database's write
+    lock, which is all a second writer could wait for); the others in a statement per 500
+    rather than one each, which on SQLite would keep every door waiting for thousands of
+    round trips.
+    """
+    groups = {g.id: g for g in (standing.groups[_key(name)] for name in set(names))}
+    ids = sorted(groups)
+    registration.lock_groups([groups[ids[0]]])
+    for chunk in _chunks(ids[1:]):
+        # FOR NO KEY UPDATE in id order: the lock an UPDATE takes, in lock_groups' order.
+        db.session.execute(
+            sa.select(Group.id)
+            .where(Group.id.in_(chunk))
+            .order_by(Group.id)
+            .with_for_update(key_share=True)
+        ).all()
+        db.session.execute(
+            sa.update(Group)
+            .where(Group.id.in_(chunk))
+            .values(registration_version=Group.registration_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def _read_standing(
+    conference: Conference, rows: list[DelegateRow], *, only: list[int] | None = None
+) -> _Standing:
+    """Read what the checks need, in a few queries however many groups the file names.
+
+    `only`: just these groups (ids), and not who holds the file's addresses: what a part of
+    the import reads again under its locks.
+    """
+    columns = sa.select(
+        Group.id,
+        Group.name,
+        Group.members,
+        Group.women_members,
+        Group.young_members,
+        Group.in_good_standing,
+    ).where(Group.conference_id == conference.id)
+    queries = [columns] if only is None else [columns.where(Group.id.in_(c)) for c in _chunks(only)]
+    groups = {
+        _key(name): _GroupFacts(id, name, ent.GroupFigures(members, women, young, standing))
+        for query in queries
+        for id, name, members, women, young, standing in db.session.execute(query)
+    }
+    named = only
+    if named is None:
+        named = sorted({groups[_key(r.group)].id for r in rows if _key(r.group) in groups})
+    holding: dict[int, list[_Holder]] = {group_id: [] for group_id in named}
+    max_ranks: dict[int, int] = {}
+    pending = sa.select(Substitution.incoming_id).where(Substitution.status == "pending")
+    active = [s.value for s in ACTIVE_STATUSES]
+    for chunk in _chunks(named):
+        # As registration.holding_places counts: active delegates and alternates, not people
+        # proposed in open substitutions.
+        for holder in db.session.execute(
+            sa.select(
+                Delegate.id,
+                Delegate.group_id,
+                Delegate.pass_type,
+                Delegate.seat,
+                Delegate.name,
+                Delegate.is_woman,
+                Delegate.is_young,
+                Delegate.is_low_paid,
+            )
+            .where(
+                Delegate.group_id.in_(chunk),
+                Delegate.status.in_(active),
+                Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
+                Delegate.id.not_in(pending),
+            )
+            .order_by(Delegate.id)
+        ):
+            holding[holder.group_id].append(_Holder(*holder))
+        # After the highest rank still active, as registration numbers a new alternate.
+        max_ranks.update(
+            (group_id, rank)
+            for group_id, rank in db.session.execute(
+                sa.select(Delegate.group_id, sa.func.max(Delegate.alternate_rank))
+                .where(
+                    Delegate.group_id.in_(chunk),
+                    Delegate.pass_type == PassType.ALTERNATE,
+                    Delegate.status.in_(active),
+                )
+                .group_by(Delegate.group_id)
+            )
+        )
+    return _Standing(
+        rule=conference.rule,
+        card_rule=conference.card_rule,
+        groups=groups,
+        holding={group_id: tuple(held) for group_id, held in holding.items()},
+        max_ranks=max_ranks,
+        taken=_read_taken(conference, rows) if only is None else [],
+    )
+
+
+def _read_taken(conference: Conference, rows: list[DelegateRow]) -> list[tuple[str, str, str]]:
+    """Places already held in the conference under the addresses of the file's voting rows."""
+    emails = list(
+        {r.email: r for r in rows if r.ok("email", "pass_type") and r.is_voting and r.email}
+    )
+    taken = []
+    for chunk in _chunks(emails):
+        holders = db.session.execute(
+            sa.select(Delegate)
+            .where(
+                Delegate.conference_id == conference.id,
+                Delegate.email.in_(chunk),
+                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
+                Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
+            )
+            .options(sa.orm.joinedload(Delegate.group))
+            .order_by(Delegate.id)
+        ).scalars()
+        taken.extend((h.email, h.seat_label, h.group.name) for h in holders)
+    return taken
+
+
+def _check(rows: list[DelegateRow], standing: _Standing) -> tuple[_Plan, list[Problem]]:
+    """The problems with the rows given what was read, and each good row's group and rank."""
     found: list[Problem] = []
 
     def add(row: DelegateRow, column: str, message: str) -> None:
         found.append(Problem(row.line, column, message))
 
     plan = _Plan()
-    by_key = _groups_by_key(conference)
+    by_key = standing.groups
     for row in rows:
         if not row.ok("group"):
             continue
@@ -582,7 +867,7 @@ def _check_against_conference(
             if close:
                 message += f"; did you mean '{by_key[close[0]].name}'?"
             add(row, "group", message)
-        elif row.is_voting and row.ok("pass_type") and not group.in_good_standing:
+        elif row.is_voting and row.ok("pass_type") and not group.figures.in_good_standing:
             add(
                 row,
                 "group",
@@ -591,32 +876,30 @@ def _check_against_conference(
         else:
             plan.groups[row.line] = group
 
-    rule, card_rule = conference.rule, conference.card_rule
     by_group: dict[int, list[DelegateRow]] = defaultdict(list)
     for row in rows:
         if row.line in plan.groups and row.ok("pass_type") and row.is_voting:
             by_group[plan.groups[row.line].id].append(row)
     for group_rows in by_group.values():
-        group = plan.groups[group_rows[0].line]
-        _check_places(group, rule, card_rule, group_rows, plan, add)
+        _check_places(plan.groups[group_rows[0].line], standing, group_rows, plan, add)
 
-    _check_people_free(conference, [r for r in rows if r.ok("email", "pass_type")], add)
+    _check_people_free(standing, [r for r in rows if r.ok("email", "pass_type")], add)
     return plan, found
 
 
 def _check_places(
-    group: Group,
-    rule: ent.EntitlementRule,
-    card_rule: ent.CardVoteRule,
+    group: _GroupFacts,
+    standing: _Standing,
     rows: list[DelegateRow],
     plan: _Plan,
     add: Callable[[DelegateRow, str, str], None],
 ) -> None:
     """Seats within the entitlement, counting the group's registrations and the file's rows."""
+    rule = standing.rule
     # Computed here, not through the cached property: the figures may have changed under lock.
-    entitled = ent.entitle(rule, card_rule, group.figures)
+    entitled = ent.entitle(rule, standing.card_rule, group.figures)
     available = rules.seats_available(entitled)
-    holding = registration.holding_places(group)
+    holding = standing.holding.get(group.id, ())
     existing = Counter(d.seat for d in holding if d.pass_type == PassType.DELEGATE)
     existing_alternates = sum(1 for d in holding if d.pass_type == PassType.ALTERNATE)
     in_file: dict[str, list[int]] = defaultdict(list)  # seat -> lines that took one
@@ -657,17 +940,9 @@ def _check_places(
         in_file[seat].append(row.line)
         people.append(row.person)
 
-    if alternates:
-        # After the highest rank still active, as registration numbers a new alternate.
-        max_rank = db.session.execute(
-            sa.select(sa.func.max(Delegate.alternate_rank)).where(
-                Delegate.group_id == group.id,
-                Delegate.pass_type == PassType.ALTERNATE,
-                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
-            )
-        ).scalar_one()
-        for rank, line in enumerate(alternates, start=(max_rank or 0) + 1):
-            plan.ranks[line] = rank
+    first_rank = standing.max_ranks.get(group.id, 0) + 1
+    for rank, line in enumerate(alternates, start=first_rank):
+        plan.ranks[line] = rank
 
     # Rows that go in as submitted (or approved) skip the secretary's submission, where the
     # equality rule is checked; so it is checked here. Drafts wait for that submission.
@@ -677,13 +952,15 @@ def _check_places(
             add(sent[0], "group", f"{group.name}'s delegation would break the rule: {message}")
 
 
-def _no_such_seat(group: Group, seat: str) -> str:
+def _no_such_seat(group: _GroupFacts, seat: str) -> str:
     if seat == BASE_SEAT:
         return f"{group.name} is entitled to no delegates"
     return f"{group.name}'s entitlement does not include the {seat}"
 
 
-def _seat_full(group: Group, seat: str, available: int, existing: int, lines: list[int]) -> str:
+def _seat_full(
+    group: _GroupFacts, seat: str, available: int, existing: int, lines: list[int]
+) -> str:
     noun = "delegate" if seat == BASE_SEAT else seat
     taken = []
     if existing:
@@ -695,7 +972,7 @@ def _seat_full(group: Group, seat: str, available: int, existing: int, lines: li
 
 
 def _alternates_message(
-    group: Group, rule: ent.EntitlementRule, existing: int, lines: list[int]
+    group: _GroupFacts, rule: ent.EntitlementRule, existing: int, lines: list[int]
 ) -> str:
     if rule.max_alternates == 0:
         return "this conference's rule allows no alternates"
@@ -717,36 +994,125 @@ def _lines(lines: list[int]) -> str:
 
 
 def _check_people_free(
-    conference: Conference, rows: list[DelegateRow], add: Callable[[DelegateRow, str, str], None]
+    standing: _Standing, rows: list[DelegateRow], add: Callable[[DelegateRow, str, str], None]
 ) -> None:
     """One person, one voting place in the conference, as registration enforces."""
     voting = {row.email: row for row in rows if row.is_voting and row.email}
-    emails = list(voting)
-    for start in range(0, len(emails), 500):  # well inside every database's parameter limit
-        holders = db.session.execute(
-            sa.select(Delegate)
-            .where(
-                Delegate.conference_id == conference.id,
-                Delegate.email.in_(emails[start : start + 500]),
-                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
-                Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
-            )
-            .options(sa.orm.joinedload(Delegate.group))
-            .order_by(Delegate.id)
-        ).scalars()
-        for holder in holders:
-            add(
-                voting[holder.email],
-                "email",
-                f"{holder.email} is already registered as {holder.seat_label} for "
-                f"{holder.group.name}: one person can hold only one place at the conference",
-            )
+    for email, seat_label, group_name in standing.taken:
+        add(
+            voting[email],
+            "email",
+            f"{email} is already registered as {seat_label} for "
+            f"{group_name}: one person can hold only one place at the conference",
+        )
 
 
 def _count(n: int, noun: str) -> str:
     if n == 1 or noun in ("press", "staff"):
         return f"{n:,} {noun}"
     return f"{n:,} {noun}s"
+
+
+# The model's own words for a seat ("delegate", "women's seat", "alternate 2"), from plain values.
+_seat_label = Delegate.seat_label.fget
+
+
+@dataclass
+class _Prepared:
+    """One row made ready to insert: the Python work done before any lock is taken."""
+
+    values: dict  # the registration's column values
+    entry: dict  # its audit entry (audit.entry_values); the id goes into it and its snapshot
+    issue: credentials.FirstIssue | None  # the badge code of a row imported as approved
+
+
+def _prepare(
+    conference_id: int,
+    row: DelegateRow,
+    plan: _Plan,
+    actor: User | None,
+    now: datetime,
+    delegate_ids: Iterator[int | None],
+    credential_ids: Iterator[int | None],
+) -> _Prepared:
+    """The row's registration, audit entry and code, as one at a time would have made them.
+
+    Its ids come from those taken beforehand (see _take_ids); a None: the insert gives one.
+    """
+    delegate_id = next(delegate_ids)
+    group = plan.groups[row.line]
+    sent, approved = row.status != Status.DRAFT, row.status == Status.APPROVED
+    values = {
+        "conference_id": conference_id,
+        "group_id": group.id,
+        "pass_type": row.pass_type,
+        "seat": row.seat if row.pass_type == PassType.DELEGATE else None,
+        "alternate_rank": plan.ranks.get(row.line),
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "is_woman": row.is_woman,
+        "is_young": row.is_young,
+        "is_low_paid": row.is_low_paid,
+        "elected_on": row.elected_on,
+        "elected_at": row.elected_at,
+        "status": row.status,
+        "status_reason": "",
+        "submitted_at": now if sent else None,
+        "decided_at": now if approved else None,
+        "decided_by_id": (actor.id if actor is not None else None) if approved else None,
+        "seated_for_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if delegate_id is not None:
+        values["id"] = delegate_id
+    label = _seat_label(SimpleNamespace(**values))
+    entry = audit.entry_values(
+        "delegate.import",
+        Delegate.__name__,
+        delegate_id,
+        conference_id=conference_id,
+        after=audit.snapshot_values(Delegate, values),
+        summary=f"{row.name} as {label} for {group.name}, {row.status}",
+    )
+    issue = None
+    if approved:
+        issue = credentials.prepare_first_issue(
+            conference_id, row.name, actor, "approved on import", next(credential_ids)
+        )
+    return _Prepared(values, entry, issue)
+
+
+def _insert(rows: list[_Prepared]) -> list[int]:
+    """Insert the rows, their codes and audit entries in a few statements; their ids."""
+    # The table, not the class: the ORM's bulk insert leaves out None values, which splits the
+    # rows into groups.
+    table = Delegate.__table__
+    values = [row.values for row in rows]
+    if all("id" in v for v in values):  # taken beforehand: no RETURNING, much faster there
+        db.session.execute(sa.insert(table), values)
+        ids = [v["id"] for v in values]
+    else:
+        # Rows come back matched by e-mail (one row per address in a file), not in order:
+        # SQLite returns them in order only by inserting one at a time.
+        returned = sa.insert(table).returning(table.c.email, table.c.id)
+        inserted = {email: i for email, i in db.session.execute(returned, values)}
+        ids = [inserted[v["email"]] for v in values]
+        for row, delegate_id in zip(rows, ids, strict=True):
+            row.entry["entity_id"] = row.entry["after"]["id"] = delegate_id
+    approved = [(row, i) for row, i in zip(rows, ids, strict=True) if row.issue]
+    issued = iter(
+        credentials.issue_first([row.issue for row, _ in approved], [i for _, i in approved])
+    )
+    # In the order one at a time made them: each person, then their code.
+    entries = []
+    for row in rows:
+        entries.append(row.entry)
+        if row.issue:
+            entries.append(next(issued))
+    audit.record_all(entries)
+    return ids
 
 
 # ---- pages ---------------------------------------------------------------------------------
