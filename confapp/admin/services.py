@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from confapp import audit
 from confapp import entitlement as ent
 from confapp.admin.group_csv import GroupRow, ImportRejected, Problem, parse_groups_csv
 from confapp.auth import services as users
 from confapp.extensions import db
-from confapp.models import Conference, Group, Role, Section
+from confapp.models import Conference, Group, Role, RoleGrant, Section, User, utcnow
 
 BAND_LINE = re.compile(r"^\s*(\d+|\*)\s*[:=,]?\s*(\d+)\s*$")
 
@@ -368,7 +370,11 @@ class ImportSummary:
 def import_groups(conference: Conference, data: bytes) -> ImportSummary:
     """Add or update groups by name from a CSV; all or nothing (ImportRejected lists problems).
 
-    The caller commits; on ImportRejected nothing has been added to the session.
+    The caller commits; on ImportRejected nothing has been added to the session. Everything is
+    read and worked out before the first write, and the groups and their audit entries go in
+    with a few bulk statements, so that the write (on SQLite the database's one write lock,
+    which the doors' scans wait for too) stays short. A secretary new to a group is given the
+    role as every role is given (users.grant_role); one who already has it is left alone.
     """
     sections = {s.name.lower(): s for s in conference.sections}
     rows = parse_groups_csv(data, sections=[s.name for s in conference.sections])
@@ -379,7 +385,11 @@ def import_groups(conference: Conference, data: bytes) -> ImportSummary:
             db.select(Group).where(Group.conference_id == conference.id)
         ).scalars()
     }
+    granted = _secretaries_granted(conference, rows)
     summary = ImportSummary()
+    now = utcnow()
+    created: dict[str, dict] = {}  # name -> a new group's column values
+    entries: list[dict] = []  # audit entries, in file order; a new group's id comes later
     for row in rows:
         group = existing.get(row.name.lower())
         values = {
@@ -393,31 +403,100 @@ def import_groups(conference: Conference, data: bytes) -> ImportSummary:
             "membership_as_at": conference.membership_as_at,
         }
         if group is None:
-            group = Group(conference_id=conference.id, **values)
-            db.session.add(group)
-            db.session.flush()
-            audit.record("group.create", group, after=audit.snapshot(group), summary=row.name)
+            values |= {
+                "conference_id": conference.id,
+                "registration_version": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            created[row.name] = values
+            entries.append(
+                audit.entry_values(
+                    "group.create",
+                    Group.__name__,
+                    None,
+                    conference_id=conference.id,
+                    after=audit.snapshot_values(Group, values),
+                    summary=row.name,
+                )
+            )
             summary.created.append(row.name)
+            continue
+        before = audit.snapshot(group)
+        for key, value in values.items():
+            setattr(group, key, value)  # flushed with the others below, in a few statements
+        old, new = audit.changed(before, audit.snapshot(group))
+        new.pop("updated_at", None)
+        old.pop("updated_at", None)
+        if new:
+            entries.append(
+                audit.entry_values(
+                    "group.update",
+                    Group.__name__,
+                    group.id,
+                    conference_id=conference.id,
+                    before=old,
+                    after=new,
+                    summary=row.name,
+                )
+            )
+            summary.updated.append(row.name)
         else:
-            before = audit.snapshot(group)
-            for key, value in values.items():
-                setattr(group, key, value)
-            db.session.flush()
-            old, new = audit.changed(before, audit.snapshot(group))
-            new.pop("updated_at", None)
-            old.pop("updated_at", None)
-            if new:
-                audit.record("group.update", group, before=old, after=new, summary=row.name)
-                summary.updated.append(row.name)
-            else:
-                summary.unchanged += 1
-        if row.secretary_email:
-            user, created = users.get_or_create_user(row.secretary_email)
-            if created:
-                summary.invited.append(user.email)
-            users.grant_role(user, conference, Role.SECRETARY, group)
+            summary.unchanged += 1
+
+    # The writes begin here.
+    db.session.flush()
+    ids: dict[str, int] = {}  # a new group's name -> its id
+    if created:
+        table = Group.__table__
+        # The table, not the class: the ORM would insert one group at a time. Names are
+        # unique in a conference, so the ids come back by name.
+        returned = sa.insert(table).returning(table.c.name, table.c.id)
+        ids = {name: i for name, i in db.session.execute(returned, list(created.values()))}
+        for entry in entries:
+            if entry["action"] == "group.create":
+                entry["entity_id"] = entry["after"]["id"] = ids[entry["after"]["name"]]
+    audit.record_all(entries)
+
+    with_secretary = [row for row in rows if row.secretary_email]
+    new_groups = _groups_by_id([ids[row.name] for row in with_secretary if row.name in ids])
+    for row in with_secretary:
+        group = new_groups[ids[row.name]] if row.name in ids else existing[row.name.lower()]
+        if (users.normalise_email(row.secretary_email), group.id) in granted:
+            continue  # already this group's secretary: grant_role would change nothing
+        user, is_new = users.get_or_create_user(row.secretary_email)
+        if is_new:
+            summary.invited.append(user.email)
+        users.grant_role(user, conference, Role.SECRETARY, group)
     audit.record("group.import", conference, summary=str(summary))
     return summary
+
+
+def _secretaries_granted(conference: Conference, rows: list[GroupRow]) -> set[tuple[str, int]]:
+    """(address, group id) of the secretaries in the file who already have their group."""
+    emails = sorted({users.normalise_email(r.secretary_email) for r in rows if r.secretary_email})
+    granted = set()
+    for start in range(0, len(emails), 500):  # well inside every database's parameter limit
+        granted.update(
+            db.session.execute(
+                sa.select(User.email, RoleGrant.group_id)
+                .join(RoleGrant, RoleGrant.user_id == User.id)
+                .where(
+                    User.email.in_(emails[start : start + 500]),
+                    RoleGrant.conference_id == conference.id,
+                    RoleGrant.role == Role.SECRETARY.value,
+                )
+            ).all()
+        )
+    return {(email, group_id) for email, group_id in granted}
+
+
+def _groups_by_id(ids: list[int]) -> dict[int, Group]:
+    groups = {}
+    for start in range(0, len(ids), 500):
+        query = db.select(Group).where(Group.id.in_(ids[start : start + 500]))
+        groups.update((g.id, g) for g in db.session.execute(query).scalars())
+    return groups
 
 
 def _check_secretary_emails(rows: list[GroupRow]) -> None:

@@ -181,3 +181,40 @@ def test_cli_unknown_conference_lists_the_conferences(app, conference, tmp_path)
     assert result.exit_code != 0
     assert "no conference 'no-such-conference'" in result.output
     assert conference.slug in result.output
+
+
+def test_each_new_group_is_logged_with_its_row(client, conference, admin):
+    _upload(client, conference, GOOD)
+    groups = _groups(conference)
+    entries = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "group.create").order_by(AuditEntry.id)
+    ).scalars()
+    logged = {e.summary: e for e in entries}
+    assert set(logged) == {"Leeds", "Cardiff, Central", "Tenants' Union"}
+    leeds = logged["Leeds"]
+    assert leeds.entity_type == "Group" and leeds.entity_id == groups["Leeds"].id
+    assert leeds.actor == admin.email and leeds.conference_id == conference.id
+    assert leeds.after["id"] == groups["Leeds"].id
+    assert (leeds.after["name"], leeds.after["members"], leeds.after["women_members"]) == (
+        "Leeds",
+        1000,
+        520,
+    )
+
+
+def test_a_reimport_leaves_secretaries_alone_and_grants_a_new_group(client, conference, admin):
+    _upload(client, conference, GOOD)
+    again = GOOD + "York,North,Local groups,300,150,20,yes,leeds.sec@example.org\n"
+    page = _upload(client, conference, again).get_data(as_text=True)
+    assert "1 groups added, 0 updated, 3 unchanged, 0 new secretary logins" in page
+    grants = db.session.execute(
+        db.select(RoleGrant).join(RoleGrant.user).where(User.email == "leeds.sec@example.org")
+    ).scalars()
+    assert sorted(g.group.name for g in grants) == ["Leeds", "York"]
+    granted = db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "role.grant")
+    ).scalars()
+    assert [e.summary for e in granted] == [
+        "leeds.sec@example.org is secretary of Leeds",
+        "leeds.sec@example.org is secretary of York",
+    ]
