@@ -38,11 +38,12 @@ def qr_data_url(code: str) -> str:
     # SVG path of a hundred or so runs, which is most of what a badge costs to render.
     from PIL import Image
 
-    matrix = qr_matrix(code)
-    side = len(matrix)
+    symbol = qr_symbol(code)
+    size = symbol.symbol_size(border=QR_QUIET_ZONE)
+    rows = symbol.matrix_iter(border=QR_QUIET_ZONE)
     # Grey scale ('L'), not 1-bit: WeasyPrint embeds an 'L' PNG as it is, a '1' one converted.
-    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
-    image = Image.frombytes("L", (side, side), pixels)
+    pixels = bytes(0 if module else 255 for row in rows for module in row)
+    image = Image.frombytes("L", size, pixels)
     out = io.BytesIO()
     image.save(out, "PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
