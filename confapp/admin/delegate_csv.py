@@ -207,6 +207,9 @@ REQUIRED = frozenset({"group", "name", "email"})
 EXPORT_ONLY = frozenset(EXPORT_COLUMNS) - frozenset(COLUMNS)
 IMPORT_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
 DEFAULT_STATUS = Status.SUBMITTED
+# Read for every row of a file, so made once.
+_PASS_TYPES = frozenset(p.value for p in PassType)
+_IMPORT_STATUS_VALUES = frozenset(s.value for s in IMPORT_STATUSES)
 
 MAX_PROBLEMS = 200
 _LENGTHS = {"name": 200, "phone": 40, "elected_at": 200}  # the columns' sizes in the table
@@ -299,7 +302,7 @@ def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]
         add("group", "must not be empty; give the group's name as on the group list")
 
     pass_type = cell("pass_type").lower() or PassType.DELEGATE.value
-    if pass_type not in {p.value for p in PassType}:
+    if pass_type not in _PASS_TYPES:
         add(
             "pass_type",
             f"unknown pass type {csv_import.show(cell('pass_type'))}; pass types are: "
@@ -318,7 +321,7 @@ def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]
     elected_on = _check_date(cell("elected_on"), add)
 
     status = cell("status").lower() or DEFAULT_STATUS.value
-    if status not in {s.value for s in IMPORT_STATUSES}:
+    if status not in _IMPORT_STATUS_VALUES:
         add(
             "status",
             f"must be draft, submitted or approved (blank: {DEFAULT_STATUS.value}), "
