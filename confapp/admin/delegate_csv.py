@@ -569,13 +569,16 @@ def import_delegates(
     )
     conference_id = conference.id
     parts = _parts(rows, plan, PART_ROWS.get(db.engine.dialect.name))
-    ids: dict[int, int] = {}  # row index -> id, of the rows written
+    ids: dict[int, int] = {}  # row index -> id, of the rows in the parts committed
     try:
         for number, part in enumerate(parts):
             if number:
                 time.sleep(PART_PAUSE_S)  # the doors' scans waiting for the lock go first
-            _write_part(conference, [rows[i] for i in part], part, standing, prepared, actor, ids)
+            written = _write_part(
+                conference, [rows[i] for i in part], part, standing, prepared, actor
+            )
             if number == len(parts) - 1:
+                everyone = ids | written
                 audit.record_all(
                     [
                         audit.entry_values(
@@ -583,12 +586,13 @@ def import_delegates(
                             Conference.__name__,
                             conference_id,
                             conference_id=conference_id,
-                            after={"imported": [ids[i] for i in range(len(rows))]},
+                            after={"imported": [everyone[i] for i in range(len(rows))]},
                             summary=str(summary),
                         )
                     ]
                 )
             db.session.commit()
+            ids |= written
     except _Undo as undo:
         db.session.rollback()
         _remove(conference_id, list(ids.values()), undo.reason)
@@ -623,9 +627,8 @@ def _write_part(
     standing: _Standing,
     prepared: list[_Prepared],
     actor: User | None,
-    ids: dict[int, int],
-) -> None:
-    """Lock the part's groups, check again if they changed, and insert its rows; no commit."""
+) -> dict[int, int]:
+    """Lock the part's groups, check them again if changed, insert its rows (no commit); ids."""
     group_ids = _lock_groups([r.group for r in rows], standing)
     again = _read_standing(conference, rows, only=group_ids)
     if again.about(group_ids) != standing.about(group_ids):
@@ -647,7 +650,7 @@ def _write_part(
         written = _insert([prepared[i] for i in indexes])
     except sa.exc.IntegrityError as error:
         raise _Undo("someone registered one of these people at the same moment") from error
-    ids.update(zip(indexes, written, strict=True))
+    return dict(zip(indexes, written, strict=True))
 
 
 def _remove(conference_id: int, ids: list[int], reason: str) -> None:
