@@ -1,0 +1,28 @@
+// The badge code field: a keyboard-wedge scanner types into it and presses Enter; it keeps the focus.
+import { app, $ } from "./page.js";
+
+// Back to the code field, unless the steward is busy with another control on the page.
+export function focusScan() {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== $("scan-code") && app.contains(active) &&
+      active.id !== "result") return;
+  $("scan-code").focus();
+}
+
+// Each code sent (Enter) goes to onCode; the field clears for the next badge.
+export function listenForScanner(onCode) {
+  const field = $("scan-code");
+  $("scan-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = field.value.trim();
+    field.value = "";
+    if (text) onCode(text);
+    field.focus();
+  });
+  field.addEventListener("blur", () => {
+    setTimeout(() => {
+      if (!$("name-search").hidden || document.activeElement === $("door-choice")) return;
+      if (document.activeElement === document.body) field.focus();
+    }, 150);
+  });
+}
