@@ -105,10 +105,10 @@ def build_run(app, count: int):
     """A conference with `count` approved people, 10 a group, each with a live credential."""
     import sqlalchemy as sa
 
+    from confapp import factories
     from confapp.credentials import codes
     from confapp.extensions import db
     from confapp.models import Conference, Credential, Delegate, Group, utcnow
-    from tests import factories
 
     with app.app_context():
         conference = factories.conference(f"Bench run of {count}")

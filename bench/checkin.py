@@ -50,12 +50,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.common import PG_BENCH_DATABASE, create_bench_database
-from confapp import create_app
+from confapp import create_app, factories
 from confapp.checkin.services import add_door, create_device_token
 from confapp.credentials import codes
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential, Delegate, Group, Presence, Scan, utcnow
-from tests import factories
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from bench.common import PG_BENCH_DATABASE, bench_app, counting_queries, create_bench_database
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import (
     Ballot,
@@ -51,7 +52,6 @@ from confapp.models import (
 )
 from confapp.voting import services
 from confapp.voting.services import Votes
-from tests import factories
 
 GROUPS = 2000
 DELEGATES_PER_GROUP = 3

@@ -1,119 +1,21 @@
-"""Rows for tests, with sensible defaults a test overrides as it needs."""
+"""The row factories, now confapp.factories (shared with the benchmarks), for old imports."""
 
-from __future__ import annotations
-
-import itertools
-from datetime import date, datetime, timedelta
-
-from confapp import entitlement as ent
-from confapp.extensions import db
-from confapp.models import Conference, Delegate, Group, Role, RoleGrant, Section, User, utcnow
-
-PASSWORD = "correct horse battery"
-_counter = itertools.count(1)
-_PASSWORD_HASH: list[str] = []  # hashed once: scrypt is slow on purpose, tests make many users
-
-LABOUR_RULE = ent.EntitlementRule(
-    formula="steps",
-    first=749,
-    step=250,
-    rounding="up",
-    minimum=1,
-    cap=6,
-    reserved=(ent.ReservedSeat("women's seat", "women_members", 100, 1, "woman"),),
+from confapp.factories import (
+    LABOUR_RULE,
+    PASSWORD,
+    approved_person,
+    conference,
+    group,
+    section,
+    user,
 )
 
-
-def conference(
-    name: str | None = None,
-    *,
-    rule: ent.EntitlementRule = LABOUR_RULE,
-    card_rule: ent.CardVoteRule | None = None,
-    sections: tuple[str, ...] = ("Local groups", "Affiliates"),
-    deadline: datetime | None = None,
-) -> Conference:
-    """A conference with its sections, committed."""
-    n = next(_counter)
-    name = name or f"Annual Conference {n}"
-    conf = Conference(
-        slug=f"annual-conference-{n}",
-        name=name,
-        starts_on=date(2027, 3, 13),
-        ends_on=date(2027, 3, 14),
-        registration_deadline=deadline or utcnow() + timedelta(days=30),
-        entitlement_rule=rule.to_dict(),
-        card_vote_rule=(card_rule or ent.CardVoteRule()).to_dict(),
-    )
-    db.session.add(conf)
-    for position, section_name in enumerate(sections):
-        db.session.add(Section(conference=conf, name=section_name, position=position))
-    db.session.commit()
-    return conf
-
-
-def section(conf: Conference, name: str = "Local groups") -> Section:
-    """The conference's section of that name."""
-    return next(s for s in conf.sections if s.name == name)
-
-
-def group(conf: Conference, name: str | None = None, members: int = 500, **values) -> Group:
-    """A group in the conference's first section, committed."""
-    values.setdefault("section", conf.sections[0])
-    row = Group(conference=conf, name=name or f"Group {next(_counter)}", members=members, **values)
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-def user(
-    email: str | None = None,
-    *,
-    conf: Conference | None = None,
-    role: Role | None = None,
-    group: Group | None = None,
-    site_admin: bool = False,
-    password: str | None = PASSWORD,
-) -> User:
-    """A user, with a role in a conference if given, committed."""
-    row = User(email=email or f"person{next(_counter)}@example.org", is_site_admin=site_admin)
-    if password == PASSWORD:
-        if not _PASSWORD_HASH:
-            row.set_password(PASSWORD)
-            _PASSWORD_HASH.append(row.password_hash)
-        row.password_hash = _PASSWORD_HASH[0]
-    elif password:
-        row.set_password(password)
-    db.session.add(row)
-    if role is not None:
-        db.session.add(RoleGrant(user=row, conference_id=conf.id, role=role.value, group=group))
-    db.session.commit()
-    return row
-
-
-def approved_person(
-    conf: Conference,
-    group: Group,
-    name: str,
-    pass_type: str = "delegate",
-    *,
-    email: str | None = None,
-    actor: User | None = None,
-) -> Delegate:
-    """An approved registration with a live badge code, committed."""
-    from confapp.credentials import services as credentials
-
-    person = Delegate(
-        conference_id=conf.id,
-        group_id=group.id,
-        pass_type=pass_type,
-        seat="base" if pass_type == "delegate" else None,
-        alternate_rank=1 if pass_type == "alternate" else None,
-        name=name,
-        email=email or f"{name.lower().replace(' ', '.')}@example.org",
-        status="approved",
-    )
-    db.session.add(person)
-    db.session.flush()
-    credentials.issue(person, actor)
-    db.session.commit()
-    return person
+__all__ = [
+    "LABOUR_RULE",
+    "PASSWORD",
+    "approved_person",
+    "conference",
+    "group",
+    "section",
+    "user",
+]

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from confapp import factories
 from confapp.auth import services as users
 from confapp.credentials import codes
 from confapp.credentials.views import badge_link_token
@@ -39,7 +40,6 @@ from confapp.models import (
     User,
     utcnow,
 )
-from tests import factories
 
 # In the order of the permission table's columns.
 ROLES = (

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from confapp import factories
 from confapp.auth import services as users
 from confapp.extensions import db
 from confapp.models import AuditEntry, CredentialHolder, Role, RoleGrant
-from tests import factories
 from tests.auth.test_invitation import shown_link, stored_user, text
 
 CHAIR = "future.chair@example.org"

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import AuditEntry, Role, RoleGrant, User, utcnow
-from tests import factories
 
 NEW_PASSWORD = "a sentence of a password"
 GONE = "This invitation link has expired or has already been used."

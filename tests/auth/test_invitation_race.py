@@ -9,10 +9,10 @@ import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
+from confapp import factories
 from confapp.auth import services as users
 from confapp.extensions import db
 from confapp.models import AuditEntry, Role, User
-from tests import factories
 from tests.auth.test_invitation import GONE, text
 
 THREADS = 5

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import AuditEntry, User, utcnow
-from tests import factories
 
 NO_MATCH = "That e-mail and password do not match an account."
 

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import User
-from tests import factories
 from tests.auth.test_invitation import text
 from tests.conftest import make_app
 

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from confapp import factories
 from confapp.auth import services as users
 from confapp.extensions import db
 from confapp.models import AuditEntry, Role, User
-from tests import factories
 from tests.auth.test_invitation import text
 
 NEW_PASSWORD = "a sentence of a password"

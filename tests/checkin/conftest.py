@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from confapp import factories
 from confapp.checkin import services
 from confapp.credentials.services import live_credential
 from confapp.models import Delegate, Role, User
-from tests import factories
 
 
 @dataclass

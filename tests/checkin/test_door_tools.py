@@ -10,11 +10,11 @@ import re
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
+from confapp import factories
 from confapp.checkin import services
 from confapp.checkin.scans import token_hash
 from confapp.extensions import db
 from confapp.models import AuditEntry, DeviceToken, Presence, Role, Scan
-from tests import factories
 from tests.checkin.test_scan_api import scan
 
 

@@ -18,11 +18,11 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.checkin import scans, services
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import Conference, Presence, Role, Scan, User
-from tests import factories
 from tests.checkin.test_scan_api import scan
 from tests.conftest import PG_URL
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.checkin.scans import printable
 from confapp.credentials import services as credentials
 from confapp.extensions import db
 from confapp.models import AuditEntry, Presence, Scan, Status, utcnow
-from tests import factories
 
 _nonces = itertools.count(1)
 

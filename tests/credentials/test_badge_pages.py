@@ -8,10 +8,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential, Delegate, Role, User
 from confapp.registration import services as registration
-from tests import factories
 
 
 def text(response) -> str:

@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from confapp import factories
 from confapp.credentials import codes
 from confapp.credentials import services as credentials
 from confapp.credentials.cli import badges
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential
-from tests import factories
 from tests.credentials.test_render import approved
 
 

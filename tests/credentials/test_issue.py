@@ -7,12 +7,12 @@ import math
 import pytest
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.credentials import codes
 from confapp.credentials import services as credentials
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential, Delegate, Role
 from confapp.registration import services as registration
-from tests import factories
 
 
 def test_codes_are_80_bits_in_the_qr_alphanumeric_set():

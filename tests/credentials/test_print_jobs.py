@@ -7,10 +7,10 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.credentials import services as credentials
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential, Delegate, PrintJob, Role
-from tests import factories
 
 
 @pytest.fixture

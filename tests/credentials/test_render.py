@@ -14,6 +14,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from confapp import factories
 from confapp.credentials import badges as badge_data
 from confapp.credentials import codes, qr, render
 from confapp.credentials import layout as badge_layout
@@ -23,7 +24,6 @@ from confapp.credentials.document import layout_document
 from confapp.credentials.layout import dates_text
 from confapp.extensions import db
 from confapp.models import PassType
-from tests import factories
 
 LONG_NAME = "Maximilian Bartholomew-Fitzgerald Ó Súilleabháin ap Gruffydd"
 CAPITALS = "WOJCIECH WŁODZIMIERZ WAWRZYNIAK-WIŚNIEWSKI MAWDDWY MWMWMWMWM"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from confapp import factories
 from confapp.checkin import services as doors
 from confapp.checkin.scans import ScanInput, Scanner, record_scan
 from confapp.credentials.services import live_credential
 from confapp.models import Conference, Delegate, Role, User
-from tests import factories
 
 
 @dataclass

@@ -142,8 +142,8 @@ class TestTellers:
             services.declare(b, floor.chair)
 
     def test_a_third_teller_cannot_join(self, floor):
+        from confapp import factories
         from confapp.models import Role
-        from tests import factories
 
         floor.admit("Ann")
         b = ballot(floor)
@@ -226,7 +226,7 @@ class TestDeclared:
 
 def test_the_public_two_thirds_case_is_lost(floor, db):
     """A 2010 union rule change: 718,273 for, 373,801 against: 65.77%, short of two-thirds."""
-    from tests import factories
+    from confapp import factories
 
     big = factories.group(floor.conference, "Region A", members=718_273)
     small = factories.group(floor.conference, "Region B", members=373_801)

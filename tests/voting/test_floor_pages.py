@@ -9,12 +9,12 @@ import subprocess
 
 import sqlalchemy as sa
 
+from confapp import factories
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import Ballot, Role, TellerEntry
 from confapp.voting import services
 from confapp.voting.services import Votes
-from tests import factories
 
 
 def open_ballot(floor, mode="block", **fields):
