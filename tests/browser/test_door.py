@@ -174,7 +174,11 @@ def _wait_until_kept_for_offline(page: Page) -> None:
         """() => {
             const urls = [location.href, ...Array.from(
                 document.querySelectorAll("script[src], link[href]"), el => el.src || el.href)];
-            return Promise.all(urls.map(u => caches.match(u))).then(hits => hits.every(Boolean));
+            // wait_for_function does not wait for a promise: each poll starts a check, and
+            // a later poll reads its result.
+            Promise.all(urls.map(u => caches.match(u)))
+                .then(hits => { window.keptForOffline = hits.every(Boolean); });
+            return window.keptForOffline === true;
         }""",
         timeout=UPLOAD_WAIT_MS,
     )
