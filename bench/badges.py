@@ -126,7 +126,7 @@ def build_run(app, count: int):
         ]
         db.session.execute(sa.insert(Group), groups)
         group_ids = db.session.execute(
-            sa.select(Group.id).where(Group.conference_id == conference.id).order_by(Group.id)
+            db.select(Group.id).where(Group.conference_id == conference.id).order_by(Group.id)
         ).scalars()
         now = utcnow()
         people = []
@@ -149,7 +149,7 @@ def build_run(app, count: int):
                 )
         db.session.execute(sa.insert(Delegate), people)
         delegate_ids = db.session.execute(
-            sa.select(Delegate.id).where(Delegate.conference_id == conference.id)
+            db.select(Delegate.id).where(Delegate.conference_id == conference.id)
         ).scalars()
         db.session.execute(
             sa.insert(Credential),

@@ -119,7 +119,7 @@ def populate(app, badges: int) -> tuple[str, list[str]]:
                 for i in range((badges + GROUP_SIZE - 1) // GROUP_SIZE)
             ],
         )
-        group_ids = db.session.execute(sa.select(Group.id).order_by(Group.id)).scalars().all()
+        group_ids = db.session.execute(db.select(Group.id).order_by(Group.id)).scalars().all()
         now = utcnow()
         db.session.execute(
             sa.insert(Delegate),
@@ -138,7 +138,7 @@ def populate(app, badges: int) -> tuple[str, list[str]]:
                 for n in range(badges)
             ],
         )
-        delegate_ids = db.session.execute(sa.select(Delegate.id).order_by(Delegate.id)).scalars()
+        delegate_ids = db.session.execute(db.select(Delegate.id).order_by(Delegate.id)).scalars()
         db.session.execute(
             sa.insert(Credential),
             [
@@ -149,7 +149,7 @@ def populate(app, badges: int) -> tuple[str, list[str]]:
         db.session.commit()
         door = add_door(conference, DOOR)
         _, token = create_device_token(conference, door, "bench scanner")
-        badge_codes = db.session.execute(sa.select(Credential.code).order_by(Credential.id))
+        badge_codes = db.session.execute(db.select(Credential.code).order_by(Credential.id))
         badge_codes = badge_codes.scalars().all()
         if db.engine.dialect.name == "postgresql":
             # The roll as autovacuum would have left it long before the day (else it runs
@@ -596,16 +596,16 @@ def check_fresh_scans(app, rounds: list[Round]) -> list[str]:
                     not_admitted.append((code, body.get("result")))
     failed = {code for result in rounds for code, _ in result.failed}
     with app.app_context(), db.engine.connect() as connection:
-        rows = connection.execute(sa.select(Scan.code, Scan.status)).all()
+        rows = connection.execute(db.select(Scan.code, Scan.status)).all()
         inside = set(
             connection.execute(
-                sa.select(Credential.code)
+                db.select(Credential.code)
                 .join(Presence, Presence.delegate_id == Credential.delegate_id)
                 .where(Presence.is_inside)
             ).scalars()
         )
         audited = connection.execute(
-            sa.select(sa.func.count()).where(AuditEntry.entity_type == "scan")
+            db.select(sa.func.count()).where(AuditEntry.entity_type == "scan")
         ).scalar_one()
     per_code = Counter(code for code, _ in rows)
     statuses = Counter(status for _, status in rows)
@@ -653,10 +653,10 @@ def check_contention(app, result: Round, contended: list[str], clients: int) -> 
     answered_200 = sum(1 for _, s, _ in result.answers if s == 200)
     with app.app_context(), db.engine.connect() as connection:
         rows = connection.execute(
-            sa.select(Scan.code, Scan.status).where(Scan.code.in_(contended))
+            db.select(Scan.code, Scan.status).where(Scan.code.in_(contended))
         ).all()
         inside = connection.execute(
-            sa.select(sa.func.count())
+            db.select(sa.func.count())
             .select_from(Presence)
             .join(Credential, Credential.delegate_id == Presence.delegate_id)
             .where(Credential.code.in_(contended), Presence.is_inside)

@@ -121,7 +121,7 @@ def build(app) -> Floor:
             ],
         )
         group_ids = db.session.execute(
-            sa.select(Group.id).where(Group.conference_id == conference.id).order_by(Group.id)
+            db.select(Group.id).where(Group.conference_id == conference.id).order_by(Group.id)
         ).scalars()
         now = utcnow()
         db.session.execute(
@@ -143,7 +143,7 @@ def build(app) -> Floor:
             ],
         )
         delegate_ids = db.session.execute(
-            sa.select(Delegate.id).where(Delegate.conference_id == conference.id)
+            db.select(Delegate.id).where(Delegate.conference_id == conference.id)
         ).scalars()
         db.session.execute(
             sa.insert(Presence),
@@ -332,7 +332,7 @@ def bench_tally(app, floor: Floor) -> tuple[int, int]:
         )
         show(f"declare (2 agreeing counts x {n} entries)", figures)
         declared_id = db.session.execute(
-            sa.select(sa.func.max(Ballot.id)).where(Ballot.state == "declared")
+            db.select(sa.func.max(Ballot.id)).where(Ballot.state == "declared")
         ).scalar_one()
         return declared_id, counted.id
 

@@ -73,6 +73,6 @@ class Quorum:
 def quorum(conference: Conference) -> Quorum:
     """The conference's quorum now, from its approved delegates."""
     approved = db.session.execute(
-        sa.select(sa.func.count()).where(Delegate.conference_id == conference.id, QUORUM_BASE)
+        db.select(sa.func.count()).where(Delegate.conference_id == conference.id, QUORUM_BASE)
     ).scalar_one()
     return Quorum(approved, conference.quorum_percent)

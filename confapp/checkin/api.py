@@ -273,7 +273,7 @@ def _conference_for_reader(conference_id: int) -> Conference:
     token = _bearer()
     if token:
         found = db.session.execute(
-            sa.select(DeviceToken.conference_id).where(
+            db.select(DeviceToken.conference_id).where(
                 DeviceToken.token_hash == token_hash(token), DeviceToken.revoked_at.is_(None)
             )
         ).scalar()
@@ -295,7 +295,7 @@ def roster(conference_id: int):
     conference = _conference_for_reader(conference_id)
     live = sa.orm.aliased(Credential)
     people = db.session.execute(
-        sa.select(
+        db.select(
             Delegate.id, Delegate.name, Group.name, Delegate.pass_type, Delegate.status, live.code
         )
         .join(Group, Group.id == Delegate.group_id)
@@ -307,18 +307,18 @@ def roster(conference_id: int):
         .order_by(Delegate.name)
     ).all()
     revoked = db.session.execute(
-        sa.select(Credential.code, Delegate.name, Group.name)
+        db.select(Credential.code, Delegate.name, Group.name)
         .join(Delegate, Delegate.id == Credential.delegate_id)
         .join(Group, Group.id == Delegate.group_id)
         .where(Credential.conference_id == conference.id, Credential.revoked_at.is_not(None))
     ).all()
     inside = db.session.execute(
-        sa.select(Presence.delegate_id, Presence.since, Door.name)
+        db.select(Presence.delegate_id, Presence.since, Door.name)
         .outerjoin(Door, Door.id == Presence.door_id)
         .where(Presence.conference_id == conference.id, Presence.is_inside)
     ).all()
     doors = db.session.execute(
-        sa.select(Door.name).where(Door.conference_id == conference.id).order_by(Door.name)
+        db.select(Door.name).where(Door.conference_id == conference.id).order_by(Door.name)
     ).scalars()
     return jsonify(
         {

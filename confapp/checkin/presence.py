@@ -103,7 +103,7 @@ def summary(conference: Conference, *, with_groups: bool = False) -> Summary:
     by_door = [
         (name or "(no door)", count)
         for name, count in db.session.execute(
-            sa.select(Door.name, sa.func.count())
+            db.select(Door.name, sa.func.count())
             .select_from(Presence)
             .outerjoin(Door, Door.id == Presence.door_id)
             .where(Presence.conference_id == conference.id, Presence.is_inside)
@@ -136,7 +136,7 @@ def group_presence(conference: Conference) -> list[GroupPresence]:
     counts = {
         group_id: (approved, present)
         for group_id, approved, present in db.session.execute(
-            sa.select(
+            db.select(
                 Delegate.group_id,
                 sa.func.count().filter(Delegate.pass_type == PassType.DELEGATE.value),
                 sa.func.count().filter(inside),
@@ -148,7 +148,7 @@ def group_presence(conference: Conference) -> list[GroupPresence]:
     card_rule = conference.card_rule  # parsed once, not per group
     groups = db.session.execute(
         # Only the columns the card vote needs: a vote opens on 2,000 delegations at once.
-        sa.select(Group.id, Group.name, Group.members, Group.in_good_standing, Section.name)
+        db.select(Group.id, Group.name, Group.members, Group.in_good_standing, Section.name)
         .join(Section, Section.id == Group.section_id)
         .where(Group.id.in_(list(counts)))
         .order_by(Section.position, Section.name, Group.name)

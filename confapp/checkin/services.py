@@ -41,7 +41,7 @@ def doors(conference: Conference) -> list[Door]:
     """The conference's doors by name."""
     return list(
         db.session.execute(
-            sa.select(Door).where(Door.conference_id == conference.id).order_by(Door.name)
+            db.select(Door).where(Door.conference_id == conference.id).order_by(Door.name)
         ).scalars()
     )
 
@@ -49,7 +49,7 @@ def doors(conference: Conference) -> list[Door]:
 def find_door(conference: Conference, name: str) -> Door | None:
     """A door by its exact name."""
     return db.session.execute(
-        sa.select(Door).where(Door.conference_id == conference.id, Door.name == name)
+        db.select(Door).where(Door.conference_id == conference.id, Door.name == name)
     ).scalar_one_or_none()
 
 
@@ -117,7 +117,7 @@ def device_tokens(conference: Conference) -> list[DeviceToken]:
     """The conference's scanner tokens, newest first."""
     return list(
         db.session.execute(
-            sa.select(DeviceToken)
+            db.select(DeviceToken)
             .where(DeviceToken.conference_id == conference.id)
             .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
         ).scalars()
@@ -127,7 +127,7 @@ def device_tokens(conference: Conference) -> list[DeviceToken]:
 def _lock_presence(delegate_id: int) -> Presence | None:
     """The person's presence row, locked: a scan at a door waits until the change is made."""
     return db.session.execute(
-        sa.select(Presence).where(Presence.delegate_id == delegate_id).with_for_update()
+        db.select(Presence).where(Presence.delegate_id == delegate_id).with_for_update()
     ).scalar_one_or_none()
 
 
@@ -145,7 +145,7 @@ def undo_scan(scan: Scan, actor: User) -> None:
     scan.undone_by_id = actor.id
     db.session.flush()
     latest = db.session.execute(
-        sa.select(Scan)
+        db.select(Scan)
         .where(
             Scan.delegate_id == scan.delegate_id,
             Scan.status == ScanStatus.OK.value,
@@ -237,7 +237,7 @@ def attendance_rows(conference: Conference) -> list[dict]:
     last_out = sa.func.max(Scan.scanned_at).filter(ok, Scan.direction == Direction.OUT.value)
     entries = sa.func.count().filter(ok, Scan.direction == Direction.IN.value)
     per_person = (
-        sa.select(
+        db.select(
             Scan.delegate_id,
             first_in.label("first_in"),
             last_out.label("last_out"),
@@ -248,7 +248,7 @@ def attendance_rows(conference: Conference) -> list[dict]:
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(
+        db.select(
             Delegate.name,
             Group.name,
             Section.name,

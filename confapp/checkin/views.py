@@ -62,7 +62,7 @@ def presence_page(conference_id: int):
     conference = g.conference
     now = presence.summary(conference, with_groups=True)
     query = (
-        sa.select(Presence)
+        db.select(Presence)
         .join(Presence.delegate)
         .where(Presence.conference_id == conference.id, Presence.is_inside.is_(True))
         .options(sa.orm.contains_eager(Presence.delegate).joinedload(Delegate.group))
@@ -97,7 +97,7 @@ def person(conference_id: int, delegate_id: int):
         abort(404)
     scans = (
         db.session.execute(
-            sa.select(Scan)
+            db.select(Scan)
             .where(Scan.delegate_id == delegate.id)
             .options(sa.orm.joinedload(Scan.door), sa.orm.joinedload(Scan.user))
             # Newest decision first: ids are drawn under the presence row's lock (scans.py),
@@ -193,7 +193,7 @@ def revoke_token(conference_id: int, token_id: int):
 def scans(conference_id: int):
     """The latest scans at every door; flagged and refused ones can be picked out."""
     query = (
-        sa.select(Scan)
+        db.select(Scan)
         .where(Scan.conference_id == conference_id)
         .options(
             sa.orm.joinedload(Scan.door),

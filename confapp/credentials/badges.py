@@ -54,7 +54,7 @@ class BadgeData:
 def live_credentials_query(conference: Conference) -> sa.Select:
     """Live credentials of the conference with their people, groups and sections loaded."""
     return (
-        sa.select(Credential)
+        db.select(Credential)
         .join(Credential.delegate)
         .join(Delegate.group)
         .where(Credential.conference_id == conference.id, Credential.revoked_at.is_(None))

@@ -42,7 +42,7 @@ def create(
     """Record a print run, counting what it will print; the caller commits and starts it."""
     query = selection(conference, kind, scope, group_id)
     total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        db.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
     job = PrintJob(
         conference_id=conference.id,

@@ -15,7 +15,7 @@ from confapp.models import Credential, Delegate, User, utcnow
 def live_credential(delegate: Delegate) -> Credential | None:
     """The person's current, unrevoked credential."""
     return db.session.execute(
-        sa.select(Credential).where(
+        db.select(Credential).where(
             Credential.delegate_id == delegate.id, Credential.revoked_at.is_(None)
         )
     ).scalar_one_or_none()

@@ -224,7 +224,7 @@ def _split_shares(conference: Conference, groups, ballot_id: int) -> list[dict]:
     inside = sa.exists().where(Presence.delegate_id == Delegate.id, Presence.is_inside.is_(True))
     members: dict[int, list[tuple[int, str, bool]]] = {}
     for delegate_id, group_id, name, is_inside in db.session.execute(
-        sa.select(Delegate.id, Delegate.group_id, Delegate.name, inside)
+        db.select(Delegate.id, Delegate.group_id, Delegate.name, inside)
         .where(Delegate.conference_id == conference.id, voters.VOTES)
         .order_by(Delegate.group_id, Delegate.id)
     ):
@@ -272,7 +272,7 @@ def section_weights(conference: Conference) -> dict[str, int] | None:
 def sheet_of(ballot: Ballot, teller: User) -> int | None:
     """Which of the two counts this teller keeps, if any."""
     return db.session.execute(
-        sa.select(TellerSheet.sheet).where(
+        db.select(TellerSheet.sheet).where(
             TellerSheet.ballot_id == ballot.id, TellerSheet.teller_id == teller.id
         )
     ).scalar()
@@ -291,7 +291,7 @@ def take_sheet(ballot: Ballot, teller: User) -> int:
         raise VotingError("Votes are entered only while the card vote is open or being counted.")
     taken = set(
         db.session.execute(
-            sa.select(TellerSheet.sheet).where(TellerSheet.ballot_id == ballot.id)
+            db.select(TellerSheet.sheet).where(TellerSheet.ballot_id == ballot.id)
         ).scalars()
     )
     free = [n for n in (1, 2) if n not in taken]
@@ -379,7 +379,7 @@ def enter_votes(
             "goes to one option."
         )
     previous = db.session.execute(
-        sa.select(TellerEntry).where(
+        db.select(TellerEntry).where(
             TellerEntry.ballot_id == ballot.id,
             TellerEntry.sheet == sheet,
             TellerEntry.group_id == group_id,
@@ -428,7 +428,7 @@ def delegation_for_card(ballot: Ballot, code: str) -> tuple[RollEntry, int | Non
     if normal is None:
         raise VotingError("That is not a card code: 16 letters A-Z and digits 2-7.")
     found = db.session.execute(
-        sa.select(Credential, Delegate)
+        db.select(Credential, Delegate)
         .join(Delegate, Delegate.id == Credential.delegate_id)
         .where(Credential.code == normal)
     ).first()
@@ -501,7 +501,7 @@ def roll(ballot: Ballot) -> list[RollEntry]:
     """The frozen roll in the order the tellers walk the hall."""
     return list(
         db.session.execute(
-            sa.select(RollEntry)
+            db.select(RollEntry)
             .where(RollEntry.ballot_id == ballot.id)
             .order_by(RollEntry.position)
         ).scalars()
@@ -513,7 +513,7 @@ def current_entries(ballot: Ballot, sheet: int) -> dict[int, Votes]:
     return {
         group_id: Votes(f, a, b)
         for group_id, f, a, b in db.session.execute(
-            sa.select(
+            db.select(
                 TellerEntry.group_id,
                 TellerEntry.for_votes,
                 TellerEntry.against_votes,
@@ -533,7 +533,7 @@ def reconcile(ballot: Ballot) -> Reconciliation:
     tellers = {
         s.sheet: s.teller
         for s in db.session.execute(
-            sa.select(TellerSheet).where(TellerSheet.ballot_id == ballot.id)
+            db.select(TellerSheet).where(TellerSheet.ballot_id == ballot.id)
         ).scalars()
     }
     lines = [Line(r, first.get(r.group_id), second.get(r.group_id)) for r in roll(ballot)]
@@ -671,7 +671,7 @@ def recount(ballot: Ballot, actor: User) -> Ballot:
         db.session.execute(
             sa.insert(table).from_select(
                 ["ballot_id", *[c.name for c in columns]],
-                sa.select(sa.literal(again.id), *columns).where(table.ballot_id == ballot.id),
+                db.select(sa.literal(again.id), *columns).where(table.ballot_id == ballot.id),
             )
         )
     audit.record(
@@ -703,7 +703,7 @@ def ballots(conference: Conference) -> list[Ballot]:
     """The conference's ballots in the order they were made."""
     return list(
         db.session.execute(
-            sa.select(Ballot).where(Ballot.conference_id == conference.id).order_by(Ballot.id)
+            db.select(Ballot).where(Ballot.conference_id == conference.id).order_by(Ballot.id)
         ).scalars()
     )
 
@@ -711,7 +711,7 @@ def ballots(conference: Conference) -> list[Ballot]:
 def roll_totals(ballot: Ballot) -> tuple[int, int]:
     """Delegations and votes present on the frozen roll."""
     delegations, votes = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RollEntry.votes), 0)).where(
+        db.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RollEntry.votes), 0)).where(
             RollEntry.ballot_id == ballot.id
         )
     ).one()
@@ -722,7 +722,7 @@ def shares_by_group(ballot: Ballot) -> dict[int, list]:
     """Split mode: the present delegates of each delegation with their shares (plain rows)."""
     found: dict[int, list] = {}
     for share in db.session.execute(
-        sa.select(RollShare.delegate_id, RollShare.group_id, RollShare.name, RollShare.share)
+        db.select(RollShare.delegate_id, RollShare.group_id, RollShare.name, RollShare.share)
         .where(RollShare.ballot_id == ballot.id)
         .order_by(RollShare.group_id, RollShare.delegate_id)
     ):
