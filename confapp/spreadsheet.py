@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
+from confapp.text import utc_iso
+
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's list: the four
 # the formula bar knows, plus tab and carriage return, which some programs strip first).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,7 +34,7 @@ def safe_cell(value: str) -> str:
 
 def utc_cell(value: datetime | None) -> str:
     """A UTC time as ISO 8601 with Z, to the second; empty for none."""
-    return "" if value is None else value.replace(microsecond=0).isoformat() + "Z"
+    return utc_iso(value) or ""
 
 
 def csv_text(rows: Iterable[Iterable], *, byte_order_mark: bool = False) -> str:

@@ -9,11 +9,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from confapp.models import Role
-
-
-def thousands(value) -> str:
-    """1240 -> '1,240'."""
-    return f"{value:,}" if isinstance(value, int) else str(value)
+from confapp.text import plural, thousands, utc_iso
 
 
 def local_time(value: datetime | None, tz: str | None = None) -> str:
@@ -45,12 +41,6 @@ def time_left(value: datetime) -> str:
     return plural(minutes, "minute") if minutes else "less than a minute"
 
 
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """'1 delegate', '3 delegates'."""
-    word = singular if count == 1 else (many or singular + "s")
-    return f"{thousands(count)} {word}"
-
-
 def init_app(app: Flask) -> None:
     """Register filters and the values every template sees."""
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -58,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.filters["utc_iso"] = utc_iso
 
     @app.context_processor
     def navigation():

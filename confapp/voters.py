@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from confapp.extensions import db
 from confapp.models import Conference, Delegate, PassType, Status
+from confapp.text import plural
 
 
 def _rule(person, both, either, is_seated):
@@ -63,9 +64,8 @@ class Quorum:
         """How the figure is reached, in words and numbers."""
         approved = self.approved_voting_delegates
         share = Decimal(approved * self.percent) / 100  # exact: at most two decimals
-        people = "delegate" if approved == 1 else "delegates"
         return (
-            f"{self.percent}% of {approved:,} approved voting {people} "
+            f"{self.percent}% of {plural(approved, 'approved voting delegate')} "
             f"is {share:,}; rounded down, plus one: {self.figure:,}"
         )
 

@@ -34,6 +34,7 @@ from confapp.models import (
     Presence,
     Role,
 )
+from confapp.text import utc_iso
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Scanners send a bearer token, not a CSRF token; a call made with a login session is
@@ -253,16 +254,12 @@ def outcome_json(outcome: ScanOutcome) -> dict:
             "group": person.group,
             "pass_type": person.pass_type,
         },
-        "since": _iso(outcome.since) if outcome.reason == ScanReason.ALREADY_INSIDE else None,
+        "since": utc_iso(outcome.since) if outcome.reason == ScanReason.ALREADY_INSIDE else None,
         "door": outcome.door,
         "scan_id": outcome.scan_id,
         "flagged": outcome.is_flagged,
         "replayed": outcome.is_replayed,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
 
 
 def _conference_for_reader(conference_id: int) -> Conference:
@@ -323,7 +320,7 @@ def roster(conference_id: int):
     return jsonify(
         {
             "conference": {"id": conference.id, "name": conference.name},
-            "generated_at": _iso(datetime.now(UTC).replace(tzinfo=None)),
+            "generated_at": utc_iso(datetime.now(UTC).replace(tzinfo=None)),
             "doors": list(doors),
             "people": [
                 {
@@ -338,7 +335,7 @@ def roster(conference_id: int):
             ],
             "revoked": [{"code": c, "name": n, "group": g} for c, n, g in revoked],
             "inside": {
-                str(pid): {"since": _iso(since), "door": door} for pid, since, door in inside
+                str(pid): {"since": utc_iso(since), "door": door} for pid, since, door in inside
             },
         }
     )

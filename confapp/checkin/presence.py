@@ -24,6 +24,7 @@ from confapp.models import (
     Section,
     utcnow,
 )
+from confapp.text import utc_iso
 
 
 @dataclass
@@ -94,7 +95,7 @@ class Summary:
             "quorum": self.quorum.figure,
             "is_quorate": self.is_quorate,
             "quorum_rule": self.quorum.rule_text,
-            "at": self.at.isoformat() + "Z",
+            "at": utc_iso(self.at),
         }
 
 

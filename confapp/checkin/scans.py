@@ -29,6 +29,7 @@ from psycopg.rows import namedtuple_row
 from confapp.credentials import codes
 from confapp.extensions import db
 from confapp.models import AuditEntry, Direction, ScanReason, ScanStatus, Status, utcnow
+from confapp.text import utc_iso
 
 WORDS = {
     "admitted": "ADMITTED",
@@ -393,15 +394,11 @@ def _scanned_at(row, scan: ScanInput, received_at: datetime) -> datetime:
         problem = "in the future" if scan.scanned_at > latest else "before this conference"
         raise ScanError(
             422,
-            f"'scanned_at' ({_utc(scan.scanned_at)}) is {problem}: set the scanner's clock. "
-            f"A scan may be made from {_utc(earliest)} to {_utc(latest)}.",
+            f"'scanned_at' ({utc_iso(scan.scanned_at)}) is {problem}: set the scanner's clock. "
+            f"A scan may be made from {utc_iso(earliest)} to {utc_iso(latest)}.",
             field="scanned_at",
         )
     return min(scan.scanned_at, received_at)  # a clock a little ahead: the scan is now
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def _day_before(starts_on: date, timezone: str | None) -> datetime:

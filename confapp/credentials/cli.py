@@ -16,6 +16,7 @@ from confapp.admin import services as admin
 from confapp.credentials import badges as badge_data
 from confapp.extensions import db
 from confapp.models import Credential, Delegate, utcnow
+from confapp.text import plural
 
 # printed_at is set in batches of ids: SQLite and PostgreSQL both take this many parameters.
 _BATCH = 500
@@ -74,7 +75,7 @@ def badges(conference_ref, out, group_name, layout, only_new):
         click.echo(f"{out} was not written.")
         return
 
-    count = _badges(len(items))
+    count = plural(len(items), "badge")
     click.echo(f"{conference.name}: {count} ({scope}), layout {layout}.")
     with click.progressbar(length=len(items), label="Rendering", show_pos=True) as bar:
         shown = 0
@@ -110,10 +111,6 @@ def badges(conference_ref, out, group_name, layout, only_new):
     )
     db.session.commit()
     click.echo(f"Wrote {out} ({len(pdf):,} bytes); {count} marked printed.")
-
-
-def _badges(count: int) -> str:
-    return f"{count:,} badge" if count == 1 else f"{count:,} badges"
 
 
 def _scope(group, only_new: bool) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from confapp.credentials.layout import LAYOUTS, badge_view, folders, ink, size_class
+from confapp.text import thousands
 
 if TYPE_CHECKING:
     from confapp.credentials.badges import BadgeData
@@ -90,7 +91,7 @@ class Renderer:
         self.colour_rules: dict[tuple[str, ...], CSS] = {}
         self.html_class = _badge_html_class(self.font_config)
         env = Environment(loader=FileSystemLoader(templates), autoescape=True)
-        env.filters["thousands"] = lambda value: f"{value:,}"
+        env.filters["thousands"] = thousands
         self.template = env.get_template("credentials/badges.html")
         # WeasyPrint's fonts are not to be shared by threads at once: a document is made under it.
         self.lock = threading.Lock()

@@ -33,6 +33,7 @@ from confapp.models import (
     User,
     utcnow,
 )
+from confapp.text import plural
 from confapp.voting import tally
 
 KIND_WORDS = {
@@ -575,8 +576,7 @@ def declare(ballot: Ballot, actor: User) -> tally.Result:
         names = ", ".join(line.roll.group_name for line in check.disagreements[:5])
         more = len(check.disagreements) - 5
         raise VotingError(
-            f"The two counts disagree on {len(check.disagreements)} "
-            f"{'delegation' if len(check.disagreements) == 1 else 'delegations'} "
+            f"The two counts disagree on {plural(len(check.disagreements), 'delegation')} "
             f"({names}{f' and {more} more' if more > 0 else ''}): they must agree first."
         )
     rolls = [line.roll for line in check.lines]

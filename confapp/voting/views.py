@@ -23,6 +23,7 @@ from confapp.extensions import db
 from confapp.models import Ballot, BallotState, Role
 from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import csv_text
+from confapp.text import utc_iso
 from confapp.voting import charts, services
 from confapp.voting.forms import BallotForm
 from confapp.voting.services import Votes, VotingError
@@ -418,7 +419,7 @@ def ballot_json(ballot_id: int):
         "roll": {"delegations": delegations, "votes_present": votes}
         if ballot.is_card_vote
         else None,
-        "declared_at": ballot.declared_at.isoformat() + "Z" if ballot.declared_at else None,
+        "declared_at": utc_iso(ballot.declared_at),
         "carried": ballot.is_carried,
         "result": ballot.result if ballot.state == BallotState.DECLARED else None,
     }
