@@ -178,7 +178,7 @@ def build(app) -> Floor:
 
 def new_ballot(floor: Floor, mode: str) -> Ballot:
     """A fresh draft ballot, committed."""
-    return services.create_ballot(
+    ballot = services.create_ballot(
         db.session.get(Conference, floor.conference_id),
         title=f"Motion on the floor ({mode})",
         kind="motion",
@@ -186,12 +186,26 @@ def new_ballot(floor: Floor, mode: str) -> Ballot:
         mode=mode,
         actor=the_chair(floor),
     )
+    db.session.commit()
+    return ballot
 
 
 def opened_ballot(floor: Floor, mode: str) -> Ballot:
     """A fresh ballot with its card vote open: the roll frozen."""
-    ballot = new_ballot(floor, mode)
-    services.open_card_vote(ballot, the_chair(floor))
+    return open_vote(new_ballot(floor, mode), the_chair(floor))
+
+
+def open_vote(ballot: Ballot, chair: User) -> Ballot:
+    """Open the card vote and commit, as the chair's request does."""
+    services.open_card_vote(ballot, chair)
+    db.session.commit()
+    return ballot
+
+
+def declare(ballot: Ballot, chair: User) -> Ballot:
+    """Declare the result and commit, as the chair's request does."""
+    services.declare(ballot, chair)
+    db.session.commit()
     return ballot
 
 
@@ -296,7 +310,7 @@ def bench_opening(app, floor: Floor) -> None:
         for mode, rows in (("block", "no shares"), ("split", shares)):
             figures = measure(
                 lambda mode=mode: (new_ballot(floor, mode), the_chair(floor)),
-                lambda ballot_and_chair: services.open_card_vote(*ballot_and_chair),
+                lambda ballot_and_chair: open_vote(*ballot_and_chair),
             )
             show(f"open card vote ({mode}, {GROUPS:,} delegations, {rows})", figures)
 
@@ -327,9 +341,7 @@ def bench_tally(app, floor: Floor) -> tuple[int, int]:
             enter_counts(floor, ballot)
             return fresh(ballot.id), the_chair(floor)
 
-        figures = measure(
-            agreed_ballot, lambda ballot_and_chair: services.declare(*ballot_and_chair)
-        )
+        figures = measure(agreed_ballot, lambda ballot_and_chair: declare(*ballot_and_chair))
         show(f"declare (2 agreeing counts x {n} entries)", figures)
         declared_id = db.session.execute(
             db.select(sa.func.max(Ballot.id)).where(Ballot.state == "declared")
@@ -350,7 +362,7 @@ def declared_ballot(floor: Floor, mode: str) -> int:
     """A fresh ballot, its two counts in and agreeing, declared; its id."""
     ballot = opened_ballot(floor, mode)
     enter_counts(floor, ballot)
-    services.declare(fresh(ballot.id), the_chair(floor))
+    declare(fresh(ballot.id), the_chair(floor))
     return ballot.id
 
 

@@ -393,6 +393,7 @@ def _take_the_floor(conference: Conference, rng: random.Random) -> str:
         session="Saturday afternoon",
         actor=chair,
     )
+    db.session.commit()
     return "a card vote declared and a rule change ready to open"
 
 

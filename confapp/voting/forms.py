@@ -1,10 +1,14 @@
-"""Forms of the floor: a new ballot (buttons use checkin.forms.ActionForm, CSRF only)."""
+"""Forms of the floor: a new ballot, the chair's steps, a teller's entry.
+
+Buttons that only change something carry checkin.forms.ActionForm (CSRF only).
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, IntegerField, SelectField, StringField
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, InputRequired, Length
 
 KINDS = [
     ("motion", "Motion"),
@@ -33,3 +37,32 @@ class BallotForm(FlaskForm):
     kind = SelectField("Kind", choices=KINDS)
     majority = SelectField("Majority required", choices=MAJORITIES)
     mode = SelectField("Card vote", choices=MODES)
+
+
+class StepForm(FlaskForm):
+    """A button of the chair's: the step it takes (show of hands, open, close, declare, ...)."""
+
+    step = StringField()
+
+
+class DelegateChoicesField(Field):
+    """Split mode's ticks, one input per delegate named `<name>-<delegate id>`: {id: choice}."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        """Gather every input of this field's name, one per delegate on the count sheet."""
+        self.process_errors = []
+        self.data = {}
+        prefix = f"{self.name}-"
+        for key in formdata or ():
+            number = key.removeprefix(prefix)
+            if key.startswith(prefix) and number.isdigit():
+                self.data[int(number)] = formdata.get(key)
+
+
+class EntryForm(FlaskForm):
+    """One delegation's vote on a teller's count, as the count sheet's buttons send it."""
+
+    group = IntegerField(validators=[InputRequired()])
+    choice = StringField()  # block mode: for, against, abstain or none (checked by the service)
+    delegate = DelegateChoicesField()  # split mode: delegate-<id> = each present delegate's
+    card = StringField()  # the card scanned to find the delegation, if one was

@@ -4,6 +4,9 @@ Every change to a ballot first takes the ballot's row lock (an UPDATE of its ver
 two tellers entering at once, or a teller entering while the chair declares, are put in
 order by the database: nothing is entered after a declaration, and the declared figures
 are exactly the entries that agreed.
+
+The use cases flush; their caller (a view, the demo, a benchmark) commits once. On SQLite
+`lock_ballot` first ends the read with a commit of its own, as SQLite's write lock asks.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def create_ballot(
     session: str = "",
     actor: User | None = None,
 ) -> Ballot:
-    """A new ballot in draft; committed."""
+    """A new ballot in draft."""
     title = " ".join(title.split())
     if not title:
         raise VotingError("A ballot needs a title.")
@@ -95,7 +98,6 @@ def create_ballot(
     audit.record(
         "ballot.create", ballot, after=audit.snapshot(ballot), summary=title[:200], actor=actor
     )
-    db.session.commit()
     return ballot
 
 
@@ -134,7 +136,6 @@ def take_show_of_hands(ballot: Ballot, actor: User | None = None) -> None:
     if ballot.state != BallotState.DRAFT:
         raise VotingError("Only a draft ballot can be put to a show of hands.")
     _change_state(ballot, BallotState.SHOW_OF_HANDS, actor, "show of hands")
-    db.session.commit()
 
 
 def record_hands(ballot: Ballot, outcome: str, actor: User | None = None) -> None:
@@ -152,7 +153,6 @@ def record_hands(ballot: Ballot, outcome: str, actor: User | None = None) -> Non
         ballot.declared_at, ballot.declared_by_id = utcnow(), actor.id if actor else None
         ballot.result = {"hands": outcome}
         _change_state(ballot, BallotState.DECLARED, actor, f"{outcome.upper()} on a show of hands")
-    db.session.commit()
 
 
 def open_card_vote(ballot: Ballot, actor: User | None = None) -> int:
@@ -163,7 +163,6 @@ def open_card_vote(ballot: Ballot, actor: User | None = None) -> int:
     if ballot.state == BallotState.SHOW_OF_HANDS:
         ballot.hands = "card_vote_called"
     count = _open(ballot, actor)
-    db.session.commit()
     return count
 
 
@@ -256,7 +255,6 @@ def close_voting(ballot: Ballot, actor: User | None = None) -> None:
     if ballot.state != BallotState.CARD_VOTE_OPEN:
         raise VotingError("Only an open card vote can be closed.")
     _change_state(ballot, BallotState.COUNTING, actor, "voting closed, counting")
-    db.session.commit()
 
 
 def section_weights(conference: Conference) -> dict[str, int] | None:
@@ -305,7 +303,6 @@ def take_sheet(ballot: Ballot, teller: User) -> int:
         summary=f"{ballot.title[:150]}: {teller.label} keeps count {free[0]}",
         actor=teller,
     )
-    db.session.commit()
     return free[0]
 
 
@@ -365,31 +362,8 @@ def enter_votes(
     roll = db.session.get(RollEntry, (ballot.id, group_id))
     if roll is None:
         raise VotingError("That delegation is not on this ballot's roll (it was not present).")
-    try:
-        tally.check_entry(roll.votes, votes.for_, votes.against, votes.abstain)
-    except tally.EntryError as problem:
-        raise VotingError(f"{roll.group_name}: {problem}") from None
-    if ballot.mode == "block" and sum(1 for v in votes.key if v) > 1:
-        raise VotingError(
-            f"{roll.group_name}: in block mode a delegation casts its whole vote "
-            f"({roll.votes:,}) for one option."
-        )
-    if ballot.mode == "block" and any(v not in (0, roll.votes) for v in votes.key):
-        raise VotingError(
-            f"{roll.group_name}: in block mode the delegation's whole vote ({roll.votes:,}) "
-            "goes to one option."
-        )
-    previous = db.session.execute(
-        db.select(TellerEntry).where(
-            TellerEntry.ballot_id == ballot.id,
-            TellerEntry.sheet == sheet,
-            TellerEntry.group_id == group_id,
-            TellerEntry.is_current.is_(True),
-        )
-    ).scalar_one_or_none()
-    if previous is not None:
-        previous.is_current = False
-        db.session.flush()  # the one current entry per delegation is a unique index
+    _check_votes(ballot, roll, votes)
+    previous = _retire_current_entry(ballot, sheet, group_id)
     entry = TellerEntry(
         ballot_id=ballot.id,
         sheet=sheet,
@@ -415,8 +389,43 @@ def enter_votes(
         ),
         actor=teller,
     )
-    db.session.commit()
     return entry
+
+
+def _check_votes(ballot: Ballot, roll: RollEntry, votes: Votes) -> None:
+    """Refuse a vote the delegation cannot cast: more than it holds, or split in block mode."""
+    try:
+        tally.check_entry(roll.votes, votes.for_, votes.against, votes.abstain)
+    except tally.EntryError as problem:
+        raise VotingError(f"{roll.group_name}: {problem}") from None
+    if ballot.mode != "block":
+        return
+    if sum(1 for v in votes.key if v) > 1:
+        raise VotingError(
+            f"{roll.group_name}: in block mode a delegation casts its whole vote "
+            f"({roll.votes:,}) for one option."
+        )
+    if any(v not in (0, roll.votes) for v in votes.key):
+        raise VotingError(
+            f"{roll.group_name}: in block mode the delegation's whole vote ({roll.votes:,}) "
+            "goes to one option."
+        )
+
+
+def _retire_current_entry(ballot: Ballot, sheet: int, group_id: int) -> TellerEntry | None:
+    """The count's current entry for the delegation, now no longer current (None if none)."""
+    previous = db.session.execute(
+        db.select(TellerEntry).where(
+            TellerEntry.ballot_id == ballot.id,
+            TellerEntry.sheet == sheet,
+            TellerEntry.group_id == group_id,
+            TellerEntry.is_current.is_(True),
+        )
+    ).scalar_one_or_none()
+    if previous is not None:
+        previous.is_current = False
+        db.session.flush()  # the one current entry per delegation is a unique index
+    return previous
 
 
 def _entry_figures(entry: TellerEntry) -> dict:
@@ -608,7 +617,6 @@ def declare(ballot: Ballot, actor: User) -> tally.Result:
         summary=f"{ballot.title[:150]}: {'CARRIED' if result.carried else 'LOST'}",
         actor=actor,
     )
-    db.session.commit()
     return result
 
 
@@ -681,7 +689,6 @@ def recount(ballot: Ballot, actor: User) -> Ballot:
         summary=f"Recount of ballot {ballot.id}: {ballot.title[:150]}",
         actor=actor,
     )
-    db.session.commit()
     return again
 
 
@@ -696,7 +703,6 @@ def show_on_projector(conference: Conference, ballot: Ballot | None, actor: User
         conference_id=conference.id,
         actor=actor,
     )
-    db.session.commit()
 
 
 def ballots(conference: Conference) -> list[Ballot]:

@@ -25,7 +25,7 @@ from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import csv_text
 from confapp.text import utc_iso
 from confapp.voting import charts, services
-from confapp.voting.forms import BallotForm
+from confapp.voting.forms import BallotForm, EntryForm, StepForm
 from confapp.voting.services import Votes, VotingError
 
 bp = Blueprint("voting", __name__)
@@ -49,7 +49,7 @@ def _ballot(conference_id: int, ballot_id: int) -> Ballot:
     return ballot
 
 
-@bp.get(f"{C}/ballots")
+@bp.route(f"{C}/ballots")
 @requires(*FLOOR)
 def ballots(conference_id: int):
     """The conference's ballots; the chair puts a new one."""
@@ -57,7 +57,7 @@ def ballots(conference_id: int):
     return render_template("voting/ballots.html", ballots=services.ballots(g.conference), form=form)
 
 
-@bp.post(f"{C}/ballots")
+@bp.route(f"{C}/ballots", methods=["POST"])
 @requires(Role.ADMIN)
 def new_ballot(conference_id: int):
     """Create a ballot in draft."""
@@ -76,6 +76,7 @@ def new_ballot(conference_id: int):
         except VotingError as problem:
             flash(str(problem), "error")
         else:
+            db.session.commit()
             return redirect(
                 url_for("voting.ballot", conference_id=conference_id, ballot_id=ballot.id)
             )
@@ -84,7 +85,7 @@ def new_ballot(conference_id: int):
     ), 422
 
 
-@bp.get(B)
+@bp.route(B)
 @requires(*FLOOR)
 def ballot(conference_id: int, ballot_id: int):
     """The chair's page: the steps, the roll, both counts side by side, the result."""
@@ -117,23 +118,22 @@ STEPS = {
 }
 
 
-@bp.post(f"{B}/step")
+@bp.route(f"{B}/step", methods=["POST"])
 @requires(Role.ADMIN)
 def step(conference_id: int, ballot_id: int):
     """The chair moves the ballot on: show of hands, card vote, close, declare, recount, screen."""
     ballot = _ballot(conference_id, ballot_id)
     target = url_for("voting.ballot", conference_id=conference_id, ballot_id=ballot.id)
-    if not ActionForm().validate_on_submit():
+    form = StepForm()
+    if not form.validate_on_submit():
         return redirect(target)
-    name = request.form.get("step", "")
+    name = form.step.data
     try:
         if name == "recount":
             again = services.recount(ballot, current_user)
+            target = url_for("voting.ballot", conference_id=conference_id, ballot_id=again.id)
             flash("Recount started on the same roll: the tellers count again.", "success")
-            return redirect(
-                url_for("voting.ballot", conference_id=conference_id, ballot_id=again.id)
-            )
-        if name in ("projector", "projector_off"):
+        elif name in ("projector", "projector_off"):
             services.show_on_projector(
                 g.conference, ballot if name == "projector" else None, current_user
             )
@@ -144,13 +144,15 @@ def step(conference_id: int, ballot_id: int):
     except VotingError as problem:
         db.session.rollback()
         flash(str(problem), "error")
+    else:
+        db.session.commit()
     return redirect(target)
 
 
 # ---- the tellers -------------------------------------------------------------------------------
 
 
-@bp.get(f"{B}/count")
+@bp.route(f"{B}/count")
 @requires(*FLOOR)
 def count(conference_id: int, ballot_id: int):
     """A teller's count sheet: the delegations present in walking order, searchable."""
@@ -193,7 +195,7 @@ def count(conference_id: int, ballot_id: int):
     )
 
 
-@bp.post(f"{B}/sheet")
+@bp.route(f"{B}/sheet", methods=["POST"])
 @requires(*FLOOR)
 def take_sheet(conference_id: int, ballot_id: int):
     """Start counting: the teller takes the first free of the two counts."""
@@ -201,52 +203,53 @@ def take_sheet(conference_id: int, ballot_id: int):
     if ActionForm().validate_on_submit():
         try:
             number = services.take_sheet(ballot, current_user)
-            flash(f"You keep count {number} of this ballot.", "success")
         except VotingError as problem:
+            db.session.rollback()
             flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(f"You keep count {number} of this ballot.", "success")
     return redirect(url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id))
 
 
-@bp.post(f"{B}/entries")
+@bp.route(f"{B}/entries", methods=["POST"])
 @requires(*FLOOR)
 def enter(conference_id: int, ballot_id: int):
     """Enter (or correct) one delegation's vote on the teller's count."""
     ballot = _ballot(conference_id, ballot_id)
     back = url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id)
-    if not ActionForm().validate_on_submit():
+    form = EntryForm()
+    if not form.validate_on_submit():
+        if form.group.errors and "csrf_token" not in form.errors:
+            flash("Choose a delegation.", "error")
         return redirect(back)
-    try:
-        group_id = int(request.form.get("group", ""))
-    except ValueError:
-        flash("Choose a delegation.", "error")
-        return redirect(back)
+    group_id = form.group.data
     roll = db.session.get(services.RollEntry, (ballot.id, group_id))
     try:
         if roll is None:
             raise VotingError("That delegation is not on this ballot's roll.")
-        choices = None
-        if ballot.mode == "split":
-            shares = {
-                s.delegate_id: s.share for s in services.shares_by_group(ballot).get(group_id, [])
-            }
-            choices = {d: request.form.get(f"delegate-{d}", "none") for d in shares}
-            votes = services.votes_for_delegates(shares, choices)
-        else:
-            votes = services.votes_for_choice(request.form.get("choice", ""), roll.votes)
+        votes, choices = _entered_votes(ballot, roll, form)
         services.enter_votes(
-            ballot,
-            current_user,
-            group_id,
-            votes,
-            choices=choices,
-            card_code=request.form.get("card", ""),
+            ballot, current_user, group_id, votes, choices=choices, card_code=form.card.data or ""
         )
-        flash(f"{roll.group_name}: {_votes_text(votes)}.", "success")
     except VotingError as problem:
         db.session.rollback()
         flash(str(problem), "error")
         return redirect(back)
+    db.session.commit()
+    flash(f"{roll.group_name}: {_votes_text(votes)}.", "success")
     return redirect(f"{back}#row-{group_id}")
+
+
+def _entered_votes(ballot: Ballot, roll, form: EntryForm) -> tuple[Votes, dict[int, str] | None]:
+    """The delegation's vote from the sheet: one choice (block), or each delegate's (split)."""
+    if ballot.mode != "split":
+        return services.votes_for_choice(form.choice.data or "", roll.votes), None
+    shares = {
+        s.delegate_id: s.share for s in services.shares_by_group(ballot).get(roll.group_id, [])
+    }
+    choices = {d: form.delegate.data.get(d, "none") for d in shares}
+    return services.votes_for_delegates(shares, choices), choices
 
 
 def _votes_text(votes: Votes) -> str:
@@ -321,7 +324,7 @@ def result_csv(ballot: Ballot) -> str:
     return csv_text(rows)
 
 
-@bp.get(f"{B}/result.csv")
+@bp.route(f"{B}/result.csv")
 @requires(*FLOOR)
 def result_csv_download(conference_id: int, ballot_id: int):
     """One declared result as CSV."""
@@ -329,7 +332,7 @@ def result_csv_download(conference_id: int, ballot_id: int):
     return download(result_csv(ballot), f"ballot-{ballot.id}-result.csv", "text/csv")
 
 
-@bp.get(f"{B}/result.pdf")
+@bp.route(f"{B}/result.pdf")
 @requires(*FLOOR)
 def result_pdf(conference_id: int, ballot_id: int):
     """One declared result as PDF, with each delegation's vote."""
@@ -338,7 +341,7 @@ def result_pdf(conference_id: int, ballot_id: int):
     return download(html_to_pdf(html), f"ballot-{ballot.id}-result.pdf", "application/pdf")
 
 
-@bp.get(f"{C}/results.pdf")
+@bp.route(f"{C}/results.pdf")
 @requires(*FLOOR)
 def results_book(conference_id: int):
     """The results book: every declared ballot with its figures and each delegation's vote."""
@@ -353,14 +356,14 @@ def results_book(conference_id: int):
 SCREEN = (Role.STEWARD, Role.TELLER, Role.ADMIN)
 
 
-@bp.get(f"{C}/projector")
+@bp.route(f"{C}/projector")
 @requires(*SCREEN)
 def projector(conference_id: int):
     """The hall's screen, full size: it fetches what to show every few seconds (no reload)."""
     return render_template("voting/projector.html", content=_screen(g.conference))
 
 
-@bp.get(f"{C}/projector/content")
+@bp.route(f"{C}/projector/content")
 @requires(*SCREEN)
 def projector_content(conference_id: int):
     """What the hall's screen shows now, as a fragment the projector page swaps in."""
@@ -394,7 +397,7 @@ def _screen(conference) -> str:
 api = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 
 
-@api.get("/ballots/<int:ballot_id>")
+@api.route("/ballots/<int:ballot_id>")
 def ballot_json(ballot_id: int):
     """A ballot and, once declared, its result: for anyone with a role in its conference."""
     if not current_user.is_authenticated:

@@ -13,7 +13,9 @@ from confapp.voting.services import Votes, VotingError
 
 def ballot(floor, **fields) -> Ballot:
     values = {"title": "Motion 4: Housing", "kind": "motion", "majority": "simple", "mode": "block"}
-    return services.create_ballot(floor.conference, **(values | fields), actor=floor.chair)
+    made = services.create_ballot(floor.conference, **(values | fields), actor=floor.chair)
+    db.session.commit()  # as the chair's request would
+    return made
 
 
 def enter_both(floor, b, group, votes: Votes) -> None:

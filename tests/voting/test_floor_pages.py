@@ -24,6 +24,7 @@ def open_ballot(floor, mode="block", **fields):
         floor.conference, mode=mode, **(values | fields), actor=floor.chair
     )
     services.open_card_vote(ballot, floor.chair)
+    db.session.commit()  # as the chair's requests would
     return ballot
 
 
@@ -116,6 +117,7 @@ class TestTellerSheet:
             for teller in (floor.teller, floor.second_teller):
                 services.enter_votes(ballot, teller, floor.groups[name].id, Votes(for_=0))
         services.declare(ballot, floor.chair)
+        db.session.commit()
         login(floor.teller)
         response = client.post(
             url(floor, ballot, "/entries"),
@@ -149,6 +151,7 @@ class TestChair:
         services.enter_votes(
             ballot, floor.second_teller, floor.groups["Leeds"].id, Votes(against=1000)
         )
+        db.session.commit()
         refused = client.post(url(floor, ballot, "/step"), data={"step": "declare"})
         assert "disagree on 1 delegation (Leeds)" in flashes(client, refused)
         roll = client.get(url(floor, ballot)).get_data(as_text=True).split('id="roll-list"')[1]
@@ -162,6 +165,7 @@ class TestChair:
         services.enter_votes(
             ballot, floor.second_teller, floor.groups["York"].id, Votes(against=400)
         )
+        db.session.commit()
         client.post(url(floor, ballot, "/step"), data={"step": "close"})
         client.post(url(floor, ballot, "/step"), data={"step": "declare"})
         page = client.get(url(floor, ballot)).get_data(as_text=True)
@@ -177,6 +181,7 @@ class TestChair:
             mode="block",
             actor=floor.chair,
         )
+        db.session.commit()
         page = client.get(url(floor, ballot)).get_data(as_text=True)
         assert "Take a show of hands" not in page and "Open a card vote" in page
         forced = client.post(url(floor, ballot, "/step"), data={"step": "hands"})
@@ -198,6 +203,7 @@ class TestChair:
             for teller in (floor.teller, floor.second_teller):
                 services.enter_votes(ballot, teller, floor.groups[name].id, votes)
         services.declare(ballot, floor.chair)
+        db.session.commit()
         shown = client.get(content).get_data(as_text=True)
         assert "CARRIED" in shown and "3,500" in shown and "<svg" in shown
         client.post(url(floor, ballot, "/step"), data={"step": "projector_off"})
@@ -215,6 +221,7 @@ class TestResults:
             for teller in (floor.teller, floor.second_teller):
                 services.enter_votes(ballot, teller, floor.groups[name].id, votes)
         services.declare(ballot, floor.chair)
+        db.session.commit()
         return ballot
 
     def test_the_result_csv_has_sections_overall_and_each_delegation(self, client, login, floor):
