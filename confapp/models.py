@@ -20,6 +20,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def one_of(kind: type[enum.StrEnum], constraint: str, length: int) -> sa.Enum:
+    """A column type holding one of `kind`'s values, checked by the database (CHECK ... IN).
+
+    Every status and kind is a StrEnum stored as its value in a plain string column (no
+    database enum type, so adding a value is a one-line migration on either database); the
+    constraint is named ck_<table>_<constraint>.
+    """
+    return sa.Enum(
+        kind,
+        name=constraint,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
 class Role(enum.StrEnum):
     """What a user may do in one conference."""
 
@@ -27,6 +44,60 @@ class Role(enum.StrEnum):
     SECRETARY = "secretary"  # of one group
     STEWARD = "steward"
     TELLER = "teller"
+
+
+class BadgeLayout(enum.StrEnum):
+    """How badges are laid out for print."""
+
+    A4_8UP = "a4-8up"  # eight to an A4 sheet, with crop marks
+    A6 = "a6"  # one to an A6 card
+
+
+class SubstitutionStatus(enum.StrEnum):
+    """Where a request to replace a delegate stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PrintKind(enum.StrEnum):
+    """What a print run prints."""
+
+    BADGES = "badges"
+    CARDS = "cards"  # card-vote cards, for delegates only
+
+
+class PrintScope(enum.StrEnum):
+    """Whose badges a print run prints."""
+
+    ALL = "all"
+    NEW = "new"  # not yet printed, or reissued since
+    GROUP = "group"
+
+
+class JobStatus(enum.StrEnum):
+    """Where a background job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BallotMode(enum.StrEnum):
+    """How a delegation casts its card vote."""
+
+    BLOCK = "block"  # the delegation as one
+    SPLIT = "split"  # each delegate a share
+
+
+class HandsResult(enum.StrEnum):
+    """What the chair saw on the show of hands."""
+
+    CARRIED = "carried"
+    LOST = "lost"
+    CARD_VOTE_CALLED = "card_vote_called"
 
 
 class User(UserMixin, db.Model):
@@ -106,8 +177,10 @@ class Conference(db.Model):
     entitlement_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     card_vote_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     quorum_percent: Mapped[int] = mapped_column(default=50)
-    badge_layout: Mapped[str] = mapped_column(
-        sa.String(10), default="a4-8up", server_default="a4-8up"
+    badge_layout: Mapped[BadgeLayout] = mapped_column(
+        one_of(BadgeLayout, "known_badge_layout", 10),
+        default=BadgeLayout.A4_8UP,
+        server_default=BadgeLayout.A4_8UP.value,
     )
     # What the hall's screen shows: presence, or this ballot (the chair chooses).
     projector_ballot_id: Mapped[int | None] = mapped_column(
@@ -218,7 +291,7 @@ class RoleGrant(db.Model):
     conference_id: Mapped[int] = mapped_column(
         sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(sa.String(20))
+    role: Mapped[Role] = mapped_column(one_of(Role, "known_role", 20))
     group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("group.id", ondelete="CASCADE"), index=True
     )
@@ -229,9 +302,6 @@ class RoleGrant(db.Model):
     group: Mapped[Group | None] = relationship(back_populates="secretary_grants")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "role IN ('admin', 'secretary', 'steward', 'teller')", name="known_role"
-        ),
         sa.CheckConstraint(
             "(role = 'secretary') = (group_id IS NOT NULL)", name="secretary_has_group"
         ),
@@ -330,7 +400,9 @@ class Delegate(db.Model):
         sa.ForeignKey("conference.id", ondelete="CASCADE"), index=True
     )
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"), index=True)
-    pass_type: Mapped[str] = mapped_column(sa.String(20), default=PassType.DELEGATE.value)
+    pass_type: Mapped[PassType] = mapped_column(
+        one_of(PassType, "known_pass_type", 20), default=PassType.DELEGATE
+    )
     seat: Mapped[str | None] = mapped_column(sa.String(100))  # "base" or a reserved seat's label
     alternate_rank: Mapped[int | None]
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -342,7 +414,9 @@ class Delegate(db.Model):
     is_low_paid: Mapped[bool | None]
     elected_on: Mapped[date | None]
     elected_at: Mapped[str] = mapped_column(sa.String(200), default="")  # the meeting's kind
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.DRAFT.value, index=True)
+    status: Mapped[Status] = mapped_column(
+        one_of(Status, "known_status", 20), default=Status.DRAFT, index=True
+    )
     status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
@@ -359,14 +433,6 @@ class Delegate(db.Model):
     seated_for: Mapped[Delegate | None] = relationship(remote_side=[id])
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "pass_type IN ('delegate', 'alternate', 'visitor', 'observer', 'press', 'staff')",
-            name="known_pass_type",
-        ),
-        sa.CheckConstraint(
-            "status IN ('draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'replaced')",
-            name="known_status",
-        ),
         sa.CheckConstraint(
             "(pass_type = 'delegate') = (seat IS NOT NULL)", name="seat_for_delegates"
         ),
@@ -411,7 +477,11 @@ class Substitution(db.Model):
     # The incoming person: an alternate of the group, or a new registration made for the request.
     incoming_id: Mapped[int] = mapped_column(sa.ForeignKey("delegate.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(sa.String(500))
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
+    status: Mapped[SubstitutionStatus] = mapped_column(
+        one_of(SubstitutionStatus, "known_substitution_status", 20),
+        default=SubstitutionStatus.PENDING,
+        index=True,
+    )
     decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
@@ -427,9 +497,6 @@ class Substitution(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'rejected')", name="known_substitution_status"
-        ),
         # At most one open request per outgoing delegate.
         sa.Index(
             "uq_substitution_open",
@@ -488,11 +555,19 @@ class PrintJob(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
-    kind: Mapped[str] = mapped_column(sa.String(10), default="badges")  # badges | cards
-    scope: Mapped[str] = mapped_column(sa.String(10), default="all")  # all | new | group
+    kind: Mapped[PrintKind] = mapped_column(
+        one_of(PrintKind, "known_kind", 10), default=PrintKind.BADGES
+    )
+    scope: Mapped[PrintScope] = mapped_column(
+        one_of(PrintScope, "known_scope", 10), default=PrintScope.ALL
+    )
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
-    layout: Mapped[str] = mapped_column(sa.String(10), default="a4-8up")
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    layout: Mapped[BadgeLayout] = mapped_column(
+        one_of(BadgeLayout, "known_layout", 10), default=BadgeLayout.A4_8UP
+    )
+    status: Mapped[JobStatus] = mapped_column(
+        one_of(JobStatus, "known_job_status", 10), default=JobStatus.QUEUED
+    )
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -503,14 +578,6 @@ class PrintJob(db.Model):
 
     requested_by: Mapped[User | None] = relationship()
     group: Mapped[Group | None] = relationship()
-
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('badges', 'cards')", name="known_kind"),
-        sa.CheckConstraint("scope IN ('all', 'new', 'group')", name="known_scope"),
-        sa.CheckConstraint(
-            "status IN ('queued', 'running', 'done', 'failed')", name="known_job_status"
-        ),
-    )
 
 
 class Direction(enum.StrEnum):
@@ -578,7 +645,7 @@ class Scan(db.Model):
     # a retried request carries both again and is answered from the first.
     device: Mapped[str] = mapped_column(sa.String(80))
     nonce: Mapped[str] = mapped_column(sa.String(64))
-    direction: Mapped[str] = mapped_column(sa.String(3))
+    direction: Mapped[Direction] = mapped_column(one_of(Direction, "known_direction", 3))
     door_id: Mapped[int | None] = mapped_column(sa.ForeignKey("door.id", ondelete="SET NULL"))
     code: Mapped[str] = mapped_column(sa.String(40), default="")  # as scanned, cut short
     credential_id: Mapped[int | None] = mapped_column(
@@ -594,8 +661,8 @@ class Scan(db.Model):
     scanned_at: Mapped[datetime]  # on the device's clock (UTC), never in the future
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_offline: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(10))
-    reason: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[ScanStatus] = mapped_column(one_of(ScanStatus, "known_scan_status", 10))
+    reason: Mapped[ScanReason | None] = mapped_column(one_of(ScanReason, "known_scan_reason", 20))
     # An offline scan the server would have refused: the device let someone through on its own.
     is_flagged: Mapped[bool] = mapped_column(default=False)
     manual_reason: Mapped[str] = mapped_column(sa.String(300), default="")  # admitted by name
@@ -617,8 +684,6 @@ class Scan(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("device", "nonce", name="uq_scan_device_nonce"),
-        sa.CheckConstraint("direction IN ('in', 'out')", name="known_direction"),
-        sa.CheckConstraint("status IN ('ok', 'refused')", name="known_scan_status"),
         sa.Index("ix_scan_conference_received", "conference_id", "received_at"),
         sa.Index("ix_scan_delegate", "delegate_id", "scanned_at"),
     )
@@ -669,11 +734,17 @@ class Ballot(db.Model):
     )
     session: Mapped[str] = mapped_column(sa.String(100), default="")  # e.g. "Saturday morning"
     title: Mapped[str] = mapped_column(sa.String(300))
-    kind: Mapped[str] = mapped_column(sa.String(20), default=BallotKind.MOTION.value)
+    kind: Mapped[BallotKind] = mapped_column(
+        one_of(BallotKind, "known_ballot_kind", 20), default=BallotKind.MOTION
+    )
     majority: Mapped[str] = mapped_column(sa.String(20), default="simple")  # tally.Majority text
-    mode: Mapped[str] = mapped_column(sa.String(10), default="block")  # block | split
-    state: Mapped[str] = mapped_column(sa.String(20), default=BallotState.DRAFT.value)
-    hands: Mapped[str | None] = mapped_column(sa.String(20))  # carried | lost | card_vote_called
+    mode: Mapped[BallotMode] = mapped_column(
+        one_of(BallotMode, "known_ballot_mode", 10), default=BallotMode.BLOCK
+    )
+    state: Mapped[BallotState] = mapped_column(
+        one_of(BallotState, "known_ballot_state", 20), default=BallotState.DRAFT
+    )
+    hands: Mapped[HandsResult | None] = mapped_column(one_of(HandsResult, "known_hands_result", 20))
     recount_of_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ballot.id", ondelete="SET NULL")
     )
@@ -690,22 +761,6 @@ class Ballot(db.Model):
 
     recount_of: Mapped[Ballot | None] = relationship(remote_side=[id])
     declared_by: Mapped[User | None] = relationship()
-
-    __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('motion', 'composite', 'rule_change', 'emergency_motion')",
-            name="known_ballot_kind",
-        ),
-        sa.CheckConstraint(
-            "state IN ('draft', 'show_of_hands', 'card_vote_open', 'counting', 'declared')",
-            name="known_ballot_state",
-        ),
-        sa.CheckConstraint("mode IN ('block', 'split')", name="known_ballot_mode"),
-        sa.CheckConstraint(
-            "hands IS NULL OR hands IN ('carried', 'lost', 'card_vote_called')",
-            name="known_hands_result",
-        ),
-    )
 
     @property
     def is_card_vote(self) -> bool:

@@ -148,3 +148,34 @@ def test_connections_keep_foreign_keys_on_after_migrating(tmp_path):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def test_every_status_and_kind_is_checked_by_the_database_after_upgrading(database, tmp_path):
+    app = make_app(database, tmp_path)
+    with app.app_context():
+        upgrade()
+        bad = {
+            "conference": "badge_layout",
+            "print_job": "layout",
+            "scan": "reason",
+            "delegate": "status",
+            "ballot": "mode",
+            "substitution": "status",
+        }
+        with db.engine.connect() as connection:
+            names = {
+                check["name"]
+                for table in bad
+                for check in sa.inspect(connection).get_check_constraints(table)
+            }
+        assert {
+            "ck_conference_known_badge_layout",
+            "ck_print_job_known_layout",
+            "ck_scan_known_scan_reason",
+            "ck_scan_known_direction",
+            "ck_scan_known_scan_status",
+            "ck_delegate_known_status",
+            "ck_ballot_known_ballot_mode",
+            "ck_substitution_known_substitution_status",
+        } <= names
+        db.engine.dispose()
