@@ -71,7 +71,7 @@ def _error(status: int, message: str, **extra):
     return jsonify({"error": message, **extra}), status
 
 
-@bp.post("/scans")
+@bp.route("/scans", methods=["POST"])
 def post_scan():
     """Record one scan; the answer says admitted, left or why not."""
     token = _bearer()
@@ -125,15 +125,7 @@ def _json_object(raw: bytes):
 
 def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     """Check every field of a scan request; raise BadScan naming the first wrong one."""
-    known = {"code", "delegate_id", "reason", "door", "direction", "nonce", "scanned_at"}
-    known |= {"offline", "conference", "device"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        name = printable(unknown[0], limit=100)  # said back as text anyone can show
-        raise BadScan(name, f"Unknown field '{name}'. Known: {', '.join(sorted(known))}.")
-    for name, value in data.items():
-        if value is None:  # a field is sent with its value, or left out
-            raise BadScan(name, f"'{name}' is null: leave the field out, or give its value.")
+    _check_names(data)
     direction = data.get("direction")
     if direction not in ("in", "out"):
         raise BadScan("direction", '\'direction\' must be "in" or "out".')
@@ -144,28 +136,8 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
             "'nonce' must be 1 to 64 letters, digits or . _ : - , new for every scan "
             "and the same when a scan is retried.",
         )
-    code, delegate_id, reason = data.get("code"), data.get("delegate_id"), data.get("reason")
-    if (code is None) == (delegate_id is None):
-        raise BadScan("code", "Send either 'code' (the badge as scanned) or 'delegate_id'.")
-    if code is not None and (not isinstance(code, str) or not 1 <= len(code) <= 200):
-        raise BadScan("code", "'code' must be the scanned text: a string of 1 to 200 characters.")
-    manual_reason = ""
-    if delegate_id is not None:
-        delegate_id = _id(delegate_id)
-        if delegate_id is None:
-            raise BadScan("delegate_id", "'delegate_id' must be a person's id, a whole number.")
-        if isinstance(reason, str) and UNSTORABLE.search(reason):
-            raise BadScan("reason", _unstorable("reason"))
-        if not isinstance(reason, str) or not re.search(r"\S", reason):
-            raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
-        manual_reason = reason.strip()[:300]
-    elif reason is not None:
-        raise BadScan("reason", "'reason' goes with 'delegate_id' (admitting by name) only.")
-    door = data.get("door")
-    if door is not None and (not isinstance(door, str) or not 1 <= len(door) <= 100):
-        raise BadScan("door", "'door' must be the door's name, 1 to 100 characters.")
-    if door is not None and UNSTORABLE.search(door):
-        raise BadScan("door", _unstorable("door"))
+    code, delegate_id, manual_reason = _badge_or_person(data)
+    door = _door(data.get("door"))
     offline = data.get("offline", False)
     if not isinstance(offline, bool):
         raise BadScan("offline", "'offline' must be true or false.")
@@ -177,7 +149,6 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     browser = data.get("device", "web")
     if not isinstance(browser, str) or not BROWSER.fullmatch(browser):
         raise BadScan("device", "'device' must be 1 to 40 letters, digits or dashes.")
-    scanned_at = _parse_time(data.get("scanned_at"))
     scan = ScanInput(
         direction=direction,
         nonce=nonce,
@@ -185,10 +156,53 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
         delegate_id=delegate_id,
         manual_reason=manual_reason,
         door=door,
-        scanned_at=scanned_at,
+        scanned_at=_parse_time(data.get("scanned_at")),
         is_offline=offline,
     )
     return scan, conference, browser
+
+
+def _check_names(data: dict) -> None:
+    """Every field is one the API knows, and none is null."""
+    known = {"code", "delegate_id", "reason", "door", "direction", "nonce", "scanned_at"}
+    known |= {"offline", "conference", "device"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        name = printable(unknown[0], limit=100)  # said back as text anyone can show
+        raise BadScan(name, f"Unknown field '{name}'. Known: {', '.join(sorted(known))}.")
+    for name, value in data.items():
+        if value is None:  # a field is sent with its value, or left out
+            raise BadScan(name, f"'{name}' is null: leave the field out, or give its value.")
+
+
+def _badge_or_person(data: dict) -> tuple[str | None, int | None, str]:
+    """Whom the scan is about: the badge as scanned, or a person's id with the reason why."""
+    code, delegate_id, reason = data.get("code"), data.get("delegate_id"), data.get("reason")
+    if (code is None) == (delegate_id is None):
+        raise BadScan("code", "Send either 'code' (the badge as scanned) or 'delegate_id'.")
+    if code is not None and (not isinstance(code, str) or not 1 <= len(code) <= 200):
+        raise BadScan("code", "'code' must be the scanned text: a string of 1 to 200 characters.")
+    if delegate_id is None:
+        if reason is not None:
+            raise BadScan("reason", "'reason' goes with 'delegate_id' (admitting by name) only.")
+        return code, None, ""
+    delegate_id = _id(delegate_id)
+    if delegate_id is None:
+        raise BadScan("delegate_id", "'delegate_id' must be a person's id, a whole number.")
+    if isinstance(reason, str) and UNSTORABLE.search(reason):
+        raise BadScan("reason", _unstorable("reason"))
+    if not isinstance(reason, str) or not re.search(r"\S", reason):
+        raise BadScan("reason", "Admitting someone by name needs a 'reason' (e.g. badge lost).")
+    return code, delegate_id, reason.strip()[:300]
+
+
+def _door(door) -> str | None:
+    """The door's name if given (a device token's own door is used when not)."""
+    if door is not None and (not isinstance(door, str) or not 1 <= len(door) <= 100):
+        raise BadScan("door", "'door' must be the door's name, 1 to 100 characters.")
+    if door is not None and UNSTORABLE.search(door):
+        raise BadScan("door", _unstorable("door"))
+    return door
 
 
 def _id(value) -> int | None:
@@ -286,7 +300,7 @@ def _conference_for_reader(conference_id: int) -> Conference:
     return conference
 
 
-@bp.get("/conferences/<int:conference_id>/roster")
+@bp.route("/conferences/<int:conference_id>/roster")
 def roster(conference_id: int):
     """Everything a door needs to answer scans offline: codes, names, revoked codes, who is in."""
     conference = _conference_for_reader(conference_id)
@@ -341,14 +355,14 @@ def roster(conference_id: int):
     )
 
 
-@bp.get("/conferences/<int:conference_id>/presence")
+@bp.route("/conferences/<int:conference_id>/presence")
 def presence_now(conference_id: int):
     """The live counters: inside now, per door, delegates and votes present, quorum."""
     conference = _conference_for_reader(conference_id)
     return jsonify(presence.summary(conference).as_json())
 
 
-@bp.get("/openapi.json")
+@bp.route("/openapi.json")
 def openapi():
     """The API described for other scanners' makers (OpenAPI 3.1)."""
     spec = json.loads(OPENAPI.read_text(encoding="utf-8"))

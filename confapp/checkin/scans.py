@@ -311,6 +311,7 @@ def _pg_row(connection, sql: str, params: dict):
 
 
 def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
+    """One scan: read everything (round trip 1), decide, write (round trip 2), answer."""
     code = badge_code(scan.code)
     stored_code = printable(scan.code) if scan.code is not None else ""
     received_at = utcnow()
@@ -319,64 +320,108 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
     options = {"isolation_level": "AUTOCOMMIT"} if is_postgres else {}
     with engine.connect().execution_options(**options) as connection:
         lookup = _lookup_params(scanner, scan, code)
-        if is_postgres:
-            row = _pg_row(connection, _PG_READ, lookup)
-        else:
-            row = connection.execute(_READ, lookup).one()
-        conference_id = row.token_conference_id if scanner.token_hash else scanner.conference_id
-        if scanner.token_hash and row.token_id is None:
-            raise ScanError(401, "This device token is not valid: it is unknown or revoked.")
-        if row.door_id is None:
-            raise ScanError(422, _door_problem(connection, conference_id, scan.door), field="door")
+        row = _read(connection, lookup, is_postgres)
+        conference_id = _conference_of(connection, scanner, scan, row)
         person = _person(row, conference_id)
         if row.prior_id is not None:
             return _replay(row, scan, stored_code, person, conference_id)
         scanned_at = _scanned_at(row, scan, received_at)
         refusal, move = _decide(row, scan, code, conference_id)
-        params = {
-            "conference_id": conference_id,
-            "device": scanner.device,
-            "nonce": scan.nonce,
-            "direction": scan.direction,
-            "door_id": row.door_id,
-            "code": stored_code,
-            "credential_id": row.credential_id,
-            "delegate_id": row.delegate_id if person else None,
-            "user_id": scanner.user_id,
-            "device_token_id": row.token_id,
-            "scanned_at": scanned_at,
-            "received_at": received_at,
-            "is_offline": scan.is_offline,
-            "manual_reason": scan.manual_reason[:300],
-            "refusal": refusal,
-        }
-        audit = _audit_params(scanner, scan, stored_code, row, person, refusal, remote_addr)
-        if is_postgres:
-            written = _pg_row(connection, _PG_STATEMENTS[move], params | audit)
-        else:
-            written = _write_sqlite(connection, move, params, audit)
-        if written is None:  # the same nonce raced in from a retry: answer as the first did
-            again = (
-                _pg_row(connection, _PG_READ, lookup)
-                if is_postgres
-                else connection.execute(_READ, lookup).one()
-            )
-            return _replay(again, scan, stored_code, person, conference_id)
-        status = written.status
-        reason = None if status == ScanStatus.OK else refusal
-        since, door = scanned_at, row.door_name
-        if reason == ScanReason.ALREADY_INSIDE:
-            since, door = _where_inside(connection, row)
-        return ScanOutcome(
-            scan_id=written.id,
-            status=status,
-            reason=reason,
-            direction=scan.direction,
+        params = _scan_params(
+            scanner,
+            scan,
+            row,
+            conference_id=conference_id,
             person=person,
-            since=since,
-            door=door,
-            is_flagged=scan.is_offline and status == ScanStatus.REFUSED,
+            stored_code=stored_code,
+            scanned_at=scanned_at,
+            received_at=received_at,
+            refusal=refusal,
         )
+        audit = _audit_params(scanner, scan, stored_code, row, person, refusal, remote_addr)
+        written = _write(connection, move, params, audit, is_postgres)
+        if written is None:  # the same nonce raced in from a retry: answer as the first did
+            again = _read(connection, lookup, is_postgres)
+            return _replay(again, scan, stored_code, person, conference_id)
+        return _outcome(connection, row, scan, person, written, refusal, scanned_at)
+
+
+def _read(connection, lookup: dict, is_postgres: bool):
+    """The scan's one read: token, door, badge, person, presence and any prior scan of the nonce."""
+    if is_postgres:
+        return _pg_row(connection, _PG_READ, lookup)
+    return connection.execute(_READ, lookup).one()
+
+
+def _write(connection, move: str, params: dict, audit: dict, is_postgres: bool):
+    """The scan's one write: the presence change if allowed, the scan, its audit entry.
+
+    None if the nonce was recorded meanwhile (a retry raced this one in).
+    """
+    if is_postgres:
+        return _pg_row(connection, _PG_STATEMENTS[move], params | audit)
+    return _write_sqlite(connection, move, params, audit)
+
+
+def _conference_of(connection, scanner: Scanner, scan: ScanInput, row) -> int | None:
+    """The conference scanned in; ScanError for an unknown or revoked token, or no such door."""
+    conference_id = row.token_conference_id if scanner.token_hash else scanner.conference_id
+    if scanner.token_hash and row.token_id is None:
+        raise ScanError(401, "This device token is not valid: it is unknown or revoked.")
+    if row.door_id is None:
+        raise ScanError(422, _door_problem(connection, conference_id, scan.door), field="door")
+    return conference_id
+
+
+def _scan_params(
+    scanner: Scanner,
+    scan: ScanInput,
+    row,
+    *,
+    conference_id: int,
+    person: Person | None,
+    stored_code: str,
+    scanned_at: datetime,
+    received_at: datetime,
+    refusal: str,
+) -> dict:
+    """The scan row's values, and the refusal the database files if the presence row stays."""
+    return {
+        "conference_id": conference_id,
+        "device": scanner.device,
+        "nonce": scan.nonce,
+        "direction": scan.direction,
+        "door_id": row.door_id,
+        "code": stored_code,
+        "credential_id": row.credential_id,
+        "delegate_id": row.delegate_id if person else None,
+        "user_id": scanner.user_id,
+        "device_token_id": row.token_id,
+        "scanned_at": scanned_at,
+        "received_at": received_at,
+        "is_offline": scan.is_offline,
+        "manual_reason": scan.manual_reason[:300],
+        "refusal": refusal,
+    }
+
+
+def _outcome(connection, row, scan: ScanInput, person, written, refusal, scanned_at) -> ScanOutcome:
+    """The answer to a scan just written; for ALREADY INSIDE, since when and by which door."""
+    status = written.status
+    reason = None if status == ScanStatus.OK else refusal
+    since, door = scanned_at, row.door_name
+    if reason == ScanReason.ALREADY_INSIDE:
+        since, door = _where_inside(connection, row)
+    return ScanOutcome(
+        scan_id=written.id,
+        status=status,
+        reason=reason,
+        direction=scan.direction,
+        person=person,
+        since=since,
+        door=door,
+        is_flagged=scan.is_offline and status == ScanStatus.REFUSED,
+    )
 
 
 def _scanned_at(row, scan: ScanInput, received_at: datetime) -> datetime:

@@ -1,4 +1,8 @@
-"""The committee's door tools: doors, device tokens, undoing a scan, closing the day."""
+"""The committee's door tools: doors, device tokens, undoing a scan, closing the day.
+
+The tools flush and their view commits, once per request. Adding a door and making a token
+commit themselves: they are also the setup step of the command line, the benchmarks and tests.
+"""
 
 from __future__ import annotations
 
@@ -110,7 +114,6 @@ def revoke_device_token(device: DeviceToken, actor: User | None = None) -> None:
         summary=f"Scanner token for {device.door.name} revoked",
         actor=actor,
     )
-    db.session.commit()
 
 
 def device_tokens(conference: Conference) -> list[DeviceToken]:
@@ -170,7 +173,6 @@ def undo_scan(scan: Scan, actor: User) -> None:
         + ("inside" if presence is not None and presence.is_inside else "not inside"),
         actor=actor,
     )
-    db.session.commit()
 
 
 def close_day(conference: Conference, actor: User) -> int:
@@ -212,7 +214,6 @@ def close_day(conference: Conference, actor: User) -> int:
         conference_id=conference.id,
         actor=actor,
     )
-    db.session.commit()
     return len(moved)
 
 

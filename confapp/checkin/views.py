@@ -39,7 +39,7 @@ def scan_words():
     return {"scan_words": WORDS}
 
 
-@bp.get(f"{C}/door")
+@bp.route(f"{C}/door")
 @requires(*AT_THE_DOOR)
 def door(conference_id: int):
     """The steward's scan page: camera, keyboard-wedge scanner, or a name."""
@@ -47,7 +47,7 @@ def door(conference_id: int):
     return render_template("checkin/door.html", doors=doors)
 
 
-@bp.get("/door-sw.js")
+@bp.route("/door-sw.js")
 def door_service_worker():
     """The scan page's service worker, served from the root so it may keep the door pages."""
     response = send_from_directory(current_app.static_folder, "js/door-sw.js")
@@ -55,7 +55,7 @@ def door_service_worker():
     return response
 
 
-@bp.get(f"{C}/presence")
+@bp.route(f"{C}/presence")
 @requires(*AT_THE_DOOR)
 def presence_page(conference_id: int):
     """Who is inside: per door, per group and section, quorum, and a list of people."""
@@ -88,7 +88,7 @@ def presence_page(conference_id: int):
     )
 
 
-@bp.get(f"{C}/presence/people/<int:delegate_id>")
+@bp.route(f"{C}/presence/people/<int:delegate_id>")
 @requires(*AT_THE_DOOR)
 def person(conference_id: int, delegate_id: int):
     """One person's entries and exits, with undo for the committee."""
@@ -136,14 +136,14 @@ def _doors_page(token_form: TokenForm | None = None, new_token: str | None = Non
     ), status
 
 
-@bp.get(f"{A}/doors")
+@bp.route(f"{A}/doors")
 @requires(Role.ADMIN)
 def doors(conference_id: int):
     """Doors and scanner tokens."""
     return _doors_page()
 
 
-@bp.post(f"{A}/doors")
+@bp.route(f"{A}/doors", methods=["POST"])
 @requires(Role.ADMIN)
 def add_door(conference_id: int):
     """Add a door."""
@@ -159,7 +159,7 @@ def add_door(conference_id: int):
     return redirect(url_for("checkin.doors", conference_id=conference_id))
 
 
-@bp.post(f"{A}/doors/tokens")
+@bp.route(f"{A}/doors/tokens", methods=["POST"])
 @requires(Role.ADMIN)
 def make_token(conference_id: int):
     """Make a scanner token and show it once, on this page (never in a URL or a cookie)."""
@@ -172,7 +172,7 @@ def make_token(conference_id: int):
     return _doors_page(new_token=token)
 
 
-@bp.post(f"{A}/doors/tokens/<int:token_id>/revoke")
+@bp.route(f"{A}/doors/tokens/<int:token_id>/revoke", methods=["POST"])
 @requires(Role.ADMIN)
 def revoke_token(conference_id: int, token_id: int):
     """Revoke a scanner token."""
@@ -182,13 +182,15 @@ def revoke_token(conference_id: int, token_id: int):
     if ActionForm().validate_on_submit():
         try:
             services.revoke_device_token(device, current_user)
-            flash(f"The token for {device.door.name} is revoked.", "success")
         except services.DoorError as problem:
             flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(f"The token for {device.door.name} is revoked.", "success")
     return redirect(url_for("checkin.doors", conference_id=conference_id))
 
 
-@bp.get(f"{A}/scans")
+@bp.route(f"{A}/scans")
 @requires(Role.ADMIN)
 def scans(conference_id: int):
     """The latest scans at every door; flagged and refused ones can be picked out."""
@@ -217,7 +219,7 @@ def scans(conference_id: int):
     )
 
 
-@bp.post(f"{A}/scans/<int:scan_id>/undo")
+@bp.route(f"{A}/scans/<int:scan_id>/undo", methods=["POST"])
 @requires(Role.ADMIN)
 def undo_scan(conference_id: int, scan_id: int):
     """Undo a mistaken scan; the person's presence follows the scans that remain."""
@@ -227,9 +229,12 @@ def undo_scan(conference_id: int, scan_id: int):
     if ActionForm().validate_on_submit():
         try:
             services.undo_scan(scan, current_user)
-            flash("Scan undone.", "success")
         except services.DoorError as problem:
+            db.session.rollback()
             flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash("Scan undone.", "success")
     if scan.delegate_id is None:
         return redirect(url_for("checkin.scans", conference_id=conference_id))
     return redirect(
@@ -237,20 +242,21 @@ def undo_scan(conference_id: int, scan_id: int):
     )
 
 
-@bp.post(f"{A}/presence/close")
+@bp.route(f"{A}/presence/close", methods=["POST"])
 @requires(Role.ADMIN)
 def close_day(conference_id: int):
     """Check out everyone inside at the end of the day."""
     form = CloseDayForm()
     if form.validate_on_submit():
         count = services.close_day(g.conference, current_user)
+        db.session.commit()
         flash(f"Day closed: {count} checked out.", "success")
     else:
         flash("Tick the box to confirm that everyone inside is to be checked out.", "error")
     return redirect(url_for("checkin.presence_page", conference_id=conference_id))
 
 
-@bp.get(f"{A}/attendance.csv")
+@bp.route(f"{A}/attendance.csv")
 @requires(Role.ADMIN)
 def attendance_csv(conference_id: int):
     """Attendance as CSV: each person who came through a door."""

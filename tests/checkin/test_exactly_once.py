@@ -290,6 +290,7 @@ def test_a_scan_waiting_for_the_presence_row_is_filed_after_the_change_it_waited
             services.close_day(
                 db.session.get(Conference, door.conference.id), db.session.get(User, admin.id)
             )
+            db.session.commit()  # as the committee's request does
 
     sa.event.listen(db.engine, "after_cursor_execute", pause_holding_the_row)
     try:

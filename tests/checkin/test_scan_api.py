@@ -329,6 +329,7 @@ def test_a_revoked_or_made_up_token_answers_401(client, door):
 
     device = db.session.execute(sa.select(DeviceToken).order_by(DeviceToken.id)).scalars().first()
     services.revoke_device_token(device)
+    db.session.commit()  # as the committee's request does
     for token in (door.token, "cfd_made-up"):
         response = client.post(
             "/api/v1/scans",
