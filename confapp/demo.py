@@ -292,6 +292,23 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
         return existing
     rng = random.Random(SEED)
     rule, card_rule = demo_rule()
+    conference = _new_conference(rule, card_rule)
+    groups = _add_groups(conference, rng)
+    registered = _register_delegations(conference, groups, rule, card_rule, rng)
+    _add_logins(conference, {g.name: g for g in groups})
+    db.session.commit()
+    inside = _open_the_doors(conference, rng)
+    floor = _take_the_floor(conference, rng)
+    members = sum(g.members for g in groups)
+    echo(
+        f"Created {NAME}: {len(groups)} groups, {members:,} members, {registered}, "
+        f"{inside}, {floor}."
+    )
+    return conference
+
+
+def _new_conference(rule: ent.EntitlementRule, card_rule: ent.CardVoteRule) -> Conference:
+    """The conference, six weeks ahead, with its two sections weighted 50/50."""
     today = date.today()
     conference = Conference(
         slug=SLUG,
@@ -309,11 +326,19 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
     db.session.add(conference)
     db.session.flush()
     audit.record("conference.create", conference, after=audit.snapshot(conference), summary=NAME)
-    local = Section(conference=conference, name="Local groups", weight=50, position=0)
-    affiliates = Section(conference=conference, name="Affiliates", weight=50, position=1)
-    db.session.add_all([local, affiliates])
+    db.session.add_all(
+        [
+            Section(conference=conference, name="Local groups", weight=50, position=0),
+            Section(conference=conference, name="Affiliates", weight=50, position=1),
+        ]
+    )
     db.session.flush()
+    return conference
 
+
+def _add_groups(conference: Conference, rng: random.Random) -> list[Group]:
+    """120 local groups and 30 affiliates sharing the members; three in arrears."""
+    local, affiliates = conference.sections
     sizes = spread_memberships(LOCAL_GROUPS + AFFILIATES, TOTAL_MEMBERS, rng)
     places = _group_names(rng) + [(n, "National") for n in AFFILIATE_NAMES]
     arrears = set(rng.sample(range(LOCAL_GROUPS + AFFILIATES), 3))
@@ -334,9 +359,11 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
     db.session.add_all(groups)
     db.session.flush()
     audit.record("group.import", conference, summary=f"demo: {len(groups)} groups")
+    return groups
 
-    registered = _register_delegations(conference, groups, rule, card_rule, rng)
-    by_name = {g.name: g for g in groups}
+
+def _add_logins(conference: Conference, by_name: dict[str, Group]) -> None:
+    """The demo's users (LOGINS), each with their role; the secretary for their groups."""
     for email, password, role, group_names in LOGINS:
         user, _ = users.get_or_create_user(email, email.split("@")[0].title())
         user.set_password(password)
@@ -347,14 +374,6 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
                 users.grant_role(user, conference, role, by_name[group_name])
         else:
             users.grant_role(user, conference, role)
-    db.session.commit()
-    inside = _open_the_doors(conference, rng)
-    floor = _take_the_floor(conference, rng)
-    echo(
-        f"Created {NAME}: {len(groups)} groups, {sum(sizes):,} members, {registered}, "
-        f"{inside}, {floor}."
-    )
-    return conference
 
 
 def _take_the_floor(conference: Conference, rng: random.Random) -> str:
