@@ -48,8 +48,6 @@ def badges(conference_ref, out, group_name, layout, only_new):
     Revoked codes are never printed. Afterwards the printed badges are marked printed and the
     run is on the audit log, so `--only-new` next time prints only what came since.
     """
-    from confapp.credentials import render
-
     g.cli_actor = "command line"
     if not out.resolve().parent.is_dir():
         raise click.ClickException(f"no folder {out.resolve().parent} to write {out.name} in")
@@ -59,14 +57,8 @@ def badges(conference_ref, out, group_name, layout, only_new):
     except admin.ConferenceError as exc:
         raise click.ClickException(str(exc)) from exc
     layout = layout or conference.badge_layout
-    query = badge_data.live_credentials_query(conference)
-    if group is not None:
-        query = query.where(Delegate.group_id == group.id)
-    if only_new:
-        query = query.where(Credential.printed_at.is_(None))
     scope = _scope(group, only_new)
-
-    items = badge_data.badges_for(conference, query)
+    items = badge_data.badges_for(conference, _selection(conference, group, only_new))
     if not items:
         if only_new:
             click.echo(f"Nothing new to print ({scope}): every live badge was printed before.")
@@ -77,26 +69,9 @@ def badges(conference_ref, out, group_name, layout, only_new):
 
     count = plural(len(items), "badge")
     click.echo(f"{conference.name}: {count} ({scope}), layout {layout}.")
-    with click.progressbar(length=len(items), label="Rendering", show_pos=True) as bar:
-        shown = 0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal shown
-            bar.update(done - shown)
-            shown = done
-
-        pdf = render.render_badges(items, layout, progress=progress)
+    pdf = _render_with_progress(items, layout)
     _write(out, pdf)
-
-    ids = [item.credential_id for item in items]
-    now = utcnow()
-    for start in range(0, len(ids), _BATCH):
-        db.session.execute(
-            sa.update(Credential)
-            .where(Credential.id.in_(ids[start : start + _BATCH]))
-            .values(printed_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    _mark_printed([item.credential_id for item in items])
     audit.record(
         "badges.print",
         conference,
@@ -111,6 +86,43 @@ def badges(conference_ref, out, group_name, layout, only_new):
     )
     db.session.commit()
     click.echo(f"Wrote {out} ({len(pdf):,} bytes); {count} marked printed.")
+
+
+def _selection(conference, group, only_new: bool):
+    """The live badges asked for: the conference's, or a group's; only the unprinted if new."""
+    query = badge_data.live_credentials_query(conference)
+    if group is not None:
+        query = query.where(Delegate.group_id == group.id)
+    if only_new:
+        query = query.where(Credential.printed_at.is_(None))
+    return query
+
+
+def _render_with_progress(items, layout: str) -> bytes:
+    """The badges as one PDF, a progress bar on the terminal while they render."""
+    from confapp.credentials import render
+
+    with click.progressbar(length=len(items), label="Rendering", show_pos=True) as bar:
+        shown = 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        return render.render_badges(items, layout, progress=progress)
+
+
+def _mark_printed(ids: list[int]) -> None:
+    """Set printed_at on these credentials, in batches the databases take as parameters."""
+    now = utcnow()
+    for start in range(0, len(ids), _BATCH):
+        db.session.execute(
+            sa.update(Credential)
+            .where(Credential.id.in_(ids[start : start + _BATCH]))
+            .values(printed_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _scope(group, only_new: bool) -> str:
