@@ -1,8 +1,8 @@
-"""Forms for logging in and setting a password."""
+"""Forms for logging in, setting a password and taking a role away."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, IntegerField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -34,3 +34,9 @@ class SetPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Set password")
+
+
+class RemoveRoleForm(FlaskForm):
+    """Which of a person's role grants to take away."""
+
+    grant = IntegerField(validators=[InputRequired()])

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from confapp import audit
 from confapp.auth import services
 from confapp.auth.access import requires
-from confapp.auth.forms import LoginForm, SetPasswordForm
+from confapp.auth.forms import LoginForm, RemoveRoleForm, SetPasswordForm
 from confapp.extensions import db, limiter
 from confapp.models import Role, User, utcnow
 from confapp.security import local_path
@@ -100,7 +100,9 @@ def invitation(token: str):
     return render_template("auth/invitation.html", form=form, user=user)
 
 
-@bp.post("/admin/conferences/<int:conference_id>/users/<int:user_id>/roles/remove")
+@bp.route(
+    "/admin/conferences/<int:conference_id>/users/<int:user_id>/roles/remove", methods=["POST"]
+)
 @requires(Role.ADMIN)
 def remove_role(conference_id: int, user_id: int):
     """Take one of a person's roles in this conference away; their sessions end."""
@@ -108,7 +110,9 @@ def remove_role(conference_id: int, user_id: int):
     here = [gr for gr in user.grants if gr.conference_id == conference_id] if user else []
     if not here:
         abort(404)
-    grant = next((gr for gr in here if str(gr.id) == request.form.get("grant", "")), None)
+    form = RemoveRoleForm()
+    chosen = form.grant.data if form.validate_on_submit() else None
+    grant = next((gr for gr in here if gr.id == chosen), None)
     if grant is None:
         flash("Choose which role to take away.", "error")
     else:
