@@ -54,7 +54,6 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: their <int:...> ids use its converter
 
     from confapp import errors, main
-    from confapp.admin import delegate_csv, report, review  # noqa: F401  (their routes)
     from confapp.admin.views import bp as admin_bp
     from confapp.auth.views import bp as auth_bp
     from confapp.checkin.api import bp as api_bp

@@ -1,7 +1,7 @@
 """Delegates as CSV: the committee's export, and its all-or-nothing import.
 
 The export writes the conference's registrations, filtered as the committee's delegate list
-is (`filtered_delegates_query`, shared with that page). The import reads a file of people
+is (admin/review.py's `filtered_delegates_query`). The import reads a file of people
 to register, checks every row against the registration rules (seats within the entitlement,
 reserved seats for those who qualify, the alternates limit, one voting place per person)
 and either registers them all or changes nothing and lists every problem by line and
@@ -16,26 +16,19 @@ import itertools
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import NoReturn
 
 import sqlalchemy as sa
-from flask import flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from confapp import audit, csv_import
 from confapp import entitlement as ent
-from confapp.admin.views import bp
-from confapp.auth.access import requires
 from confapp.auth.services import UserError, normalise_email
 from confapp.credentials import services as credentials
 from confapp.csv_import import AddProblem, ImportRejected, Problem, Row
-from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import (
     ACTIVE_STATUSES,
@@ -46,8 +39,6 @@ from confapp.models import (
     Delegate,
     Group,
     PassType,
-    Role,
-    Section,
     Status,
     Substitution,
     User,
@@ -79,73 +70,6 @@ EXPORT_COLUMNS = (
     "submitted_at",
     "decided_at",
 )
-# Filters the delegate list and the export read from the query string.
-FILTERS = ("group", "region", "section", "status", "pass_type", "q")
-
-_ID = re.compile(r"[0-9]{1,18}")  # an id a database integer can hold; longer names nothing
-
-
-def filtered_delegates_query(conference: Conference, args: Mapping[str, str]) -> sa.Select:
-    """The conference's registrations matching `args`, group and section loaded, in list order.
-
-    `args` is `request.args` or any mapping with the keys in FILTERS: `group` (group id),
-    `region`, `section` (section id), `status`, `pass_type`, `q` (name or e-mail contains,
-    case-insensitive). A blank or absent value does not filter. A value that names nothing
-    (an id that is not a number, an unknown status) matches nothing: a filtered list that
-    silently showed everyone would be read as the filtered one. Groups and sections come in
-    the same query (contains_eager), so reading `delegate.group.section.name` costs nothing.
-    Ordered by group name, pass type (delegates first), alternate rank, name.
-    """
-    query = (
-        sa.select(Delegate)
-        .join(Delegate.group)
-        .join(Group.section)
-        .where(Delegate.conference_id == conference.id)
-        .options(sa.orm.contains_eager(Delegate.group).contains_eager(Group.section))
-    )
-    value = {key: str(args.get(key) or "").strip() for key in FILTERS}
-    if value["group"]:
-        query = query.where(_id_matches(Group.id, value["group"]))
-    if value["section"]:
-        query = query.where(_id_matches(Section.id, value["section"]))
-    if value["region"]:
-        region = " ".join(value["region"].split())
-        # Exact first (what a drop-down sends); lower() for a typed one (ASCII-only on SQLite).
-        query = query.where(
-            sa.or_(Group.region == region, sa.func.lower(Group.region) == region.lower())
-        )
-    if value["status"]:
-        query = query.where(_choice_matches(Delegate.status, value["status"], Status))
-    if value["pass_type"]:
-        query = query.where(_choice_matches(Delegate.pass_type, value["pass_type"], PassType))
-    if value["q"]:
-        words = value["q"].lower()
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Delegate.name).contains(words, autoescape=True),
-                sa.func.lower(Delegate.email).contains(words, autoescape=True),
-            )
-        )
-    pass_order = sa.case(
-        {p.value: i for i, p in enumerate(PassType)}, value=Delegate.pass_type, else_=99
-    )
-    return query.order_by(
-        sa.func.lower(Group.name),
-        Group.id,
-        pass_order,
-        Delegate.alternate_rank,
-        sa.func.lower(Delegate.name),
-        Delegate.id,
-    )
-
-
-def _id_matches(column, value: str):
-    return column == int(value) if _ID.fullmatch(value) else sa.false()
-
-
-def _choice_matches(column, value: str, choices: type[Status] | type[PassType]):
-    value = value.lower()
-    return column == value if value in {c.value for c in choices} else sa.false()
 
 
 def delegates_csv(delegates: Iterable[Delegate]) -> str:
@@ -1119,58 +1043,3 @@ def _insert(rows: list[_Prepared]) -> list[int]:
             entries.append(next(issued))
     audit.record_all(entries)
     return ids
-
-
-# ---- pages ---------------------------------------------------------------------------------
-
-
-class ImportDelegatesForm(FlaskForm):
-    """A delegates CSV to upload."""
-
-    file = FileField(
-        "Delegates CSV file",
-        validators=[FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
-        description="UTF-8, comma-separated, with a header row naming the columns.",
-    )
-
-
-@bp.route("/conferences/<int:conference_id>/delegates.csv")
-@requires(Role.ADMIN)
-def export_delegates(conference_id: int):
-    """The conference's registrations as a CSV download, filtered as the delegate list is."""
-    conference = g.conference
-    delegates = db.session.execute(filtered_delegates_query(conference, request.args)).scalars()
-    return download(delegates_csv(delegates), f"{conference.slug}-delegates.csv", "text/csv")
-
-
-@bp.route(
-    "/conferences/<int:conference_id>/delegates/import",
-    methods=["GET", "POST"],
-    endpoint="import_delegates",
-)
-@requires(Role.ADMIN)
-def import_delegates_page(conference_id: int):
-    """Upload a delegates CSV: everyone is registered, or no one and every problem is listed."""
-    form = ImportDelegatesForm()
-    problems = None
-    if form.validate_on_submit():
-        try:
-            summary = import_delegates(g.conference, form.file.data.read(), actor=current_user)
-        except ImportRejected as exc:
-            problems = exc.problems
-            flash(
-                f"Nothing was imported: the file has {len(problems)} problem(s), listed below.",
-                "error",
-            )
-        else:
-            flash(f"{summary}.", "success")
-            return redirect(url_for("admin.groups", conference_id=conference_id))
-    return render_template(
-        "admin/import_delegates.html",
-        form=form,
-        problems=problems,
-        columns=COLUMNS,
-        seat_labels=[BASE_SEAT, *(s.label for s in g.conference.rule.reserved)],
-        pass_types=[p.value for p in PassType],
-        max_alternates=g.conference.rule.max_alternates,
-    )

@@ -1,7 +1,15 @@
-"""Forms of the credentials committee: a conference with its rules, an upload, a new user."""
+"""Forms of the credentials committee: a conference with its rules, uploads, a new user, the
+review's buttons; and how a rule reads from the form and back into it.
+
+The review's button forms are read, not validated: CSRFProtect has checked the token of every
+POST before the view runs, and the registration services judge what the fields say (a reason
+that is missing, an alternate who is not approved) with the messages the committee sees.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_wtf import FlaskForm
@@ -14,14 +22,18 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from confapp import entitlement as ent
 
 ROUNDING_CHOICES = [
     ("up", "up (“or part thereof”)"),
@@ -175,10 +187,20 @@ class ConferenceForm(RuleForm):
         default="a4-8up",
     )
     sections = FieldList(FormField(SectionForm), min_entries=SECTION_ROWS)
+    preview = SubmitField("Update preview")  # shows the rule's preview; saves nothing
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError("The last day cannot be before the first.")
+
+    def fill_sections(self, sections) -> None:
+        """Put the conference's sections into the rows, with blank rows to add more."""
+        rows = [{"name": s.name, "weight": s.weight} for s in sections]
+        rows += [{"name": "", "weight": None}] * max(0, SECTION_ROWS - len(rows))
+        while len(self.sections) < len(rows):
+            self.sections.append_entry()
+        for entry, row in zip(self.sections, rows, strict=False):
+            entry.form.name.data, entry.form.weight.data = row["name"], row["weight"]
 
 
 class ImportGroupsForm(FlaskForm):
@@ -191,6 +213,16 @@ class ImportGroupsForm(FlaskForm):
             "Columns: name, region, section, members, women_members, young_members, "
             "in_good_standing, secretary_email. UTF-8, comma-separated."
         ),
+    )
+
+
+class ImportDelegatesForm(FlaskForm):
+    """A delegates CSV to upload."""
+
+    file = FileField(
+        "Delegates CSV file",
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
+        description="UTF-8, comma-separated, with a header row naming the columns.",
     )
 
 
@@ -215,3 +247,163 @@ class NewUserForm(FlaskForm):
         render_kw={"list": "group-names", "autocomplete": "off"},
     )
     is_site_admin = BooleanField("Also an administrator of the whole installation")
+
+
+BAND_LINE = re.compile(r"^\s*(\d+|\*)\s*[:=,]?\s*(\d+)\s*$")
+
+
+# ---- the review's buttons --------------------------------------------------------------------
+
+
+class ReviewButtonForm(FlaskForm):
+    """A button of the review queue: the page to return to afterwards (a path on this site)."""
+
+    next = HiddenField()
+
+
+class RejectForm(ReviewButtonForm):
+    """Reject a registration, with the reason the secretary will read."""
+
+    reason = StringField("Reason (the secretary sees it)")
+
+
+class SubstitutionDecisionForm(ReviewButtonForm):
+    """Approve or reject a substitution: the button pressed, and the reason for a rejection."""
+
+    decision = StringField()  # "approve" or "reject", the value of the button pressed
+    reason = StringField("Reason (needed to reject)")
+
+
+class SeatingForm(FlaskForm):
+    """Seat an approved alternate for an absent delegate (blank: seat them for nobody)."""
+
+    alternate = HiddenField()
+    absent = StringField("Sits in for")
+
+
+# ---- the rule in the form, and back --------------------------------------------------------------
+
+
+def parse_bands(text: str) -> tuple[ent.Band, ...]:
+    """Band-table rows from 'N: D' lines; RuleError names the line that is wrong."""
+    bands = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = BAND_LINE.match(line)
+        if not match:
+            raise ent.RuleError(
+                "band table",
+                f"line {number}: {line.strip()!r} is not “members: delegates”, e.g. 300: 2",
+            )
+        up_to = None if match[1] == "*" else int(match[1])
+        bands.append(ent.Band(up_to=up_to, delegates=int(match[2])))
+    return tuple(bands)
+
+
+def format_bands(bands) -> str:
+    """The band table as the form shows it."""
+    return "\n".join(f"{'*' if b.up_to is None else b.up_to}: {b.delegates}" for b in bands)
+
+
+def rules_from_form(form) -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
+    """Both rules from a RuleForm's data, validated; RuleError says what is wrong."""
+    reserved = tuple(
+        ent.ReservedSeat(
+            label=row["label"].strip(),
+            figure=row["figure"],
+            at_least=row["at_least"] or 0,
+            seats=row["seats"] or 1,
+            filled_by=row["filled_by"],
+        )
+        for row in form.reserved.data
+        if (row["label"] or "").strip()
+    )
+    rule = ent.EntitlementRule(
+        formula=form.formula.data or "steps",
+        first=form.first.data or 0,
+        step=form.step.data or 1,
+        rounding=form.rounding.data,
+        bands=parse_bands(form.bands.data) if form.formula.data == "bands" else (),
+        minimum=form.minimum.data or 0,
+        cap=form.cap.data,
+        reserved=reserved,
+        equality=ent.EqualityRule(
+            women_every_second=bool(form.women_every_second.data),
+            low_paid_from=form.low_paid_from.data,
+            young_from=form.young_from.data,
+        ),
+        max_alternates=form.max_alternates.data or 0,
+    )
+    card_rule = ent.CardVoteRule(
+        mode=form.card_mode.data,
+        round_to=form.card_round_to.data or 1,
+        rounding=form.card_rounding.data,
+        cap=form.card_cap.data,
+    )
+    rule.validate()
+    card_rule.validate()
+    return rule, card_rule
+
+
+def fill_rule_form(form, rule: ent.EntitlementRule, card_rule: ent.CardVoteRule) -> None:
+    """Put a stored rule into the form's fields for editing."""
+    form.formula.data = rule.formula
+    form.first.data = rule.first
+    form.step.data = rule.step
+    form.rounding.data = rule.rounding
+    form.bands.data = format_bands(rule.bands)
+    form.minimum.data = rule.minimum
+    form.cap.data = rule.cap
+    for row, seat in zip(form.reserved, rule.reserved, strict=False):
+        row.form.label.data = seat.label
+        row.form.figure.data = seat.figure
+        row.form.at_least.data = seat.at_least
+        row.form.seats.data = seat.seats
+        row.form.filled_by.data = seat.filled_by
+    form.women_every_second.data = rule.equality.women_every_second
+    form.low_paid_from.data = rule.equality.low_paid_from
+    form.young_from.data = rule.equality.young_from
+    form.max_alternates.data = rule.max_alternates
+    form.card_mode.data = card_rule.mode
+    form.card_round_to.data = card_rule.round_to
+    form.card_rounding.data = card_rule.rounding
+    form.card_cap.data = card_rule.cap
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """What the rule gives one sample group."""
+
+    figures: ent.GroupFigures
+    result: ent.Entitlement
+
+
+def parse_samples(text: str) -> list[ent.GroupFigures]:
+    """Sample groups from 'members, women, young' lines; RuleError names a bad line."""
+    samples = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip().replace("_", "") for p in re.split(r"[,;\s]+", line.strip()) if p]
+        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            raise ent.RuleError(
+                "sample groups", f"line {number}: {line.strip()!r} is not “members, women, young”"
+            )
+        members, women, young = ([int(p) for p in parts] + [0, 0])[:3]
+        if women > members or young > members:
+            raise ent.RuleError(
+                "sample groups", f"line {number}: women or young members exceed members"
+            )
+        samples.append(ent.GroupFigures(members, women, young, True))
+    return samples[:30]
+
+
+def preview(form) -> tuple[str, list[PreviewRow]]:
+    """The rule in words and what it gives each sample group; RuleError if it cannot."""
+    rule, card_rule = rules_from_form(form)
+    rows = [
+        PreviewRow(figures, ent.entitle(rule, card_rule, figures))
+        for figures in parse_samples(form.samples.data)
+    ]
+    return ent.describe(rule), rows

@@ -1,4 +1,9 @@
-"""The credentials report: entitlement, registration and approval per section and overall."""
+"""The credentials report: entitlement, registration and approval per section and overall.
+
+What each figure means (FIGURES, DEFINITIONS), the query that counts them
+(`credentials_report`), and the report as CSV. The routes that show it, as a page, CSV and
+PDF, are in admin/views.py.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-import sqlalchemy as sa
-from flask import Response, g, render_template
-
 from confapp import entitlement as ent
 from confapp import voters
-from confapp.admin.views import bp
-from confapp.auth.access import requires
-from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import (
     Conference,
@@ -28,7 +27,6 @@ from confapp.models import (
     User,
     utcnow,
 )
-from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import csv_text
 
 # A registration counts once its secretary has submitted it, and until it is rejected,
@@ -190,20 +188,64 @@ def credentials_report(conference: Conference) -> Report:
     registrations counted per group, pass type and status, and secretaries.
     """
     by_section = {s.id: Figures(s.name) for s in conference.sections}
-    groups = (
+    counts = _registrations_by_group(conference)
+    emails = _secretaries_by_group(conference)
+    # Parsed once: the rules are JSON columns, and entitle() would otherwise reparse per group.
+    rule, card_rule = conference.rule, conference.card_rule
+    not_registered: list[tuple[tuple, UnregisteredGroup]] = []  # (where it is listed, group)
+    unentitled_delegates = 0
+    for group in _groups_in_order(conference):
+        entitlement = ent.entitle(rule, card_rule, group.figures)
+        found = _Counted(counts.get(group.id, {}))
+        row = by_section.get(group.section_id)
+        if row is None:  # a section not in conference.sections: never drop its groups
+            row = by_section[group.section_id] = Figures(group.section.name)
+        _count_registrations(row, found)
+        if entitlement.total_delegates <= 0:
+            unentitled_delegates += found(DELEGATE, REGISTERED)
+        elif not _count_entitled(row, entitlement, found):
+            key = (group.section.position, group.section.name, group.name.lower())
+            not_registered.append((key, _unregistered(group, entitlement, found, emails)))
+    sections = list(by_section.values())
+    return Report(
+        conference_name=conference.name,
+        generated_at=utcnow(),
+        sections=sections,
+        overall=_overall(sections),
+        not_registered=[group for _, group in sorted(not_registered, key=lambda pair: pair[0])],
+        quorum=voters.quorum(conference),
+        unentitled_delegates=unentitled_delegates,
+    )
+
+
+class _Counted:
+    """One group's registrations, counted by pass type and status."""
+
+    def __init__(self, found: dict[tuple[str, str], int]) -> None:
+        self.found = found
+
+    def __call__(self, pass_type: str, statuses: tuple[str, ...]) -> int:
+        """How many of this pass type are in one of these statuses."""
+        return sum(self.found.get((pass_type, status), 0) for status in statuses)
+
+
+def _groups_in_order(conference: Conference) -> list[Group]:
+    return list(
         db.session.execute(
-            sa.select(Group)
+            db.select(Group)
             .join(Group.section)
             .where(Group.conference_id == conference.id)
-            .options(sa.orm.contains_eager(Group.section))
+            .options(db.contains_eager(Group.section))
             .order_by(Section.position, Section.name)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
+
+
+def _registrations_by_group(conference: Conference) -> dict[int, dict[tuple[str, str], int]]:
+    """group id -> {(pass type, status): registrations}, drafts and those registered."""
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for group_id, pass_type, status, number in db.session.execute(
-        sa.select(Delegate.group_id, Delegate.pass_type, Delegate.status, sa.func.count())
+        db.select(Delegate.group_id, Delegate.pass_type, Delegate.status, db.func.count())
         .where(
             Delegate.conference_id == conference.id,
             Delegate.status.in_([Status.DRAFT.value, *REGISTERED]),
@@ -211,79 +253,63 @@ def credentials_report(conference: Conference) -> Report:
         .group_by(Delegate.group_id, Delegate.pass_type, Delegate.status)
     ):
         counts[group_id][(pass_type, status)] = number
+    return counts
+
+
+def _secretaries_by_group(conference: Conference) -> dict[int, list[str]]:
     emails: dict[int, list[str]] = defaultdict(list)
     for group_id, email in db.session.execute(
-        sa.select(RoleGrant.group_id, User.email)
+        db.select(RoleGrant.group_id, User.email)
         .join(RoleGrant.user)
         .where(RoleGrant.conference_id == conference.id, RoleGrant.role == Role.SECRETARY.value)
         .order_by(User.email)
     ):
         emails[group_id].append(email)
+    return emails
 
-    # Parsed once: the rules are JSON columns, and entitle() would otherwise reparse per group.
-    rule, card_rule = conference.rule, conference.card_rule
-    not_registered: list[tuple[tuple, UnregisteredGroup]] = []
-    unentitled_delegates = 0
-    for group in groups:
-        entitlement = ent.entitle(rule, card_rule, group.figures)
-        found = counts.get(group.id, {})
 
-        def count(pass_type: str, statuses: tuple[str, ...], found=found) -> int:
-            return sum(found.get((pass_type, status), 0) for status in statuses)
+def _count_registrations(row: Figures, found: _Counted) -> None:
+    """Add a group's registrations, of every pass, to its section's row."""
+    row.groups += 1
+    row.delegates_registered += found(DELEGATE, REGISTERED)
+    row.delegates_approved += found(DELEGATE, (APPROVED,))
+    row.alternates_registered += found(ALTERNATE, REGISTERED)
+    row.alternates_approved += found(ALTERNATE, (APPROVED,))
+    for pass_type, name in NON_VOTING.items():
+        setattr(row, name, getattr(row, name) + found(pass_type, REGISTERED))
 
-        row = by_section.get(group.section_id)
-        if row is None:  # a section not in conference.sections: never drop its groups
-            row = by_section[group.section_id] = Figures(group.section.name)
-        registered = count(DELEGATE, REGISTERED)
-        approved = count(DELEGATE, (APPROVED,))
-        row.groups += 1
-        row.delegates_registered += registered
-        row.delegates_approved += approved
-        row.alternates_registered += count(ALTERNATE, REGISTERED)
-        row.alternates_approved += count(ALTERNATE, (APPROVED,))
-        for pass_type, name in NON_VOTING.items():
-            setattr(row, name, getattr(row, name) + count(pass_type, REGISTERED))
-        if entitlement.total_delegates <= 0:
-            unentitled_delegates += registered
-            continue
-        row.groups_entitled += 1
-        row.delegates_entitled += entitlement.total_delegates
-        row.card_votes_entitled += entitlement.card_vote
-        if approved:
-            row.card_votes_represented += entitlement.card_vote
-        if registered:
-            row.groups_registered += 1
-            continue
-        drafts = count(DELEGATE, (Status.DRAFT.value,)) + count(ALTERNATE, (Status.DRAFT.value,))
-        key = (group.section.position, group.section.name, group.name.lower())
-        not_registered.append(
-            (
-                key,
-                UnregisteredGroup(
-                    name=group.name,
-                    region=group.region,
-                    section=group.section.name,
-                    entitlement=entitlement,
-                    drafts=drafts,
-                    secretary_emails=tuple(emails.get(group.id, ())),
-                ),
-            )
-        )
 
-    sections = list(by_section.values())
+def _count_entitled(row: Figures, entitlement: ent.Entitlement, found: _Counted) -> bool:
+    """Add an entitled group's entitlement and card votes to its row; whether it registered."""
+    row.groups_entitled += 1
+    row.delegates_entitled += entitlement.total_delegates
+    row.card_votes_entitled += entitlement.card_vote
+    if found(DELEGATE, (APPROVED,)):
+        row.card_votes_represented += entitlement.card_vote
+    registered = found(DELEGATE, REGISTERED) > 0
+    row.groups_registered += registered
+    return registered
+
+
+def _unregistered(
+    group: Group, entitlement: ent.Entitlement, found: _Counted, emails: dict[int, list[str]]
+) -> UnregisteredGroup:
+    draft = (Status.DRAFT.value,)
+    return UnregisteredGroup(
+        name=group.name,
+        region=group.region,
+        section=group.section.name,
+        entitlement=entitlement,
+        drafts=found(DELEGATE, draft) + found(ALTERNATE, draft),
+        secretary_emails=tuple(emails.get(group.id, ())),
+    )
+
+
+def _overall(sections: list[Figures]) -> Figures:
     overall = Figures(ALL_SECTIONS)
     for row in sections:
         overall.add(row)
-    not_registered.sort(key=lambda pair: pair[0])
-    return Report(
-        conference_name=conference.name,
-        generated_at=utcnow(),
-        sections=sections,
-        overall=overall,
-        not_registered=[group for _, group in not_registered],
-        quorum=voters.quorum(conference),
-        unentitled_delegates=unentitled_delegates,
-    )
+    return overall
 
 
 # ---- CSV ---------------------------------------------------------------------------------------
@@ -339,53 +365,18 @@ def report_csv(report: Report) -> str:
     return csv_text(rows)
 
 
-# ---- PDF ---------------------------------------------------------------------------------------
+# ---- the page, the PDF and the files ------------------------------------------------------
 
 
-# ---- pages -------------------------------------------------------------------------------------
-
-
-def _file_name(conference: Conference, report: Report, extension: str) -> str:
+def file_name(conference: Conference, report: Report, extension: str) -> str:
+    """The download's name: the conference and the moment counted, e.g. ...-2027-03-14-0900.csv."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", conference.slug).strip("-") or "conference"
     return f"credentials-report-{slug}-{report.generated_at:%Y-%m-%d-%H%M}.{extension}"
 
 
-def _download(body, mimetype: str, name: str) -> Response:
-    return download(body, name, mimetype)
+def page_context(report: Report) -> dict:
+    """What the page's and the PDF's templates read."""
+    return {"report": report, "table": report.table(), "definitions": DEFINITIONS}
 
 
-def _context(report: Report) -> dict:
-    return {
-        "report": report,
-        "table": report.table(),
-        "definitions": DEFINITIONS,
-    }
-
-
-@bp.route("/conferences/<int:conference_id>/report", endpoint="credentials_report")
-@requires(Role.ADMIN)
-def report_page(conference_id: int):
-    """The credentials report: per section and overall, quorum, the groups not registered."""
-    report = credentials_report(g.conference)
-    return render_template("admin/report.html", **_context(report))
-
-
-@bp.route("/conferences/<int:conference_id>/report.csv", endpoint="credentials_report_csv")
-@requires(Role.ADMIN)
-def report_csv_download(conference_id: int):
-    """The credentials report as a CSV file (UTF-8, header row)."""
-    report = credentials_report(g.conference)
-    return _download(
-        report_csv(report).encode("utf-8"),
-        "text/csv; charset=utf-8",
-        _file_name(g.conference, report, "csv"),
-    )
-
-
-@bp.route("/conferences/<int:conference_id>/report.pdf", endpoint="credentials_report_pdf")
-@requires(Role.ADMIN)
-def report_pdf_download(conference_id: int):
-    """The credentials report as an A4 PDF for the chair's table."""
-    report = credentials_report(g.conference)
-    html = render_template("admin/report_pdf.html", **_context(report))
-    return _download(html_to_pdf(html), "application/pdf", _file_name(g.conference, report, "pdf"))
+_context = page_context  # the name tests/admin/test_report.py renders the PDF's template with

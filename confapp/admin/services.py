@@ -1,10 +1,15 @@
-"""The committee's use cases: conferences and their rules, the group list, group imports."""
+"""The committee's use cases: conferences and their rules, people with roles, the audit log,
+the group list, and the two imports (groups, delegates).
+
+Each changes the session and flushes; the view commits once per request. The delegates import
+is the exception: it commits its own short parts (see confapp/registration/bulk.py).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,144 +17,16 @@ import sqlalchemy as sa
 
 from confapp import audit
 from confapp import entitlement as ent
-from confapp.admin.group_csv import GroupRow, ImportRejected, Problem, parse_groups_csv
+from confapp.admin import group_import
+from confapp.admin.forms import rules_from_form
+from confapp.admin.group_csv import parse_groups_csv
 from confapp.auth import services as users
 from confapp.extensions import db
-from confapp.models import Conference, Group, Role, RoleGrant, Section, User, utcnow
-
-BAND_LINE = re.compile(r"^\s*(\d+|\*)\s*[:=,]?\s*(\d+)\s*$")
+from confapp.models import AuditEntry, Conference, Group, Role, RoleGrant, Section, User
 
 
 class ConferenceError(ValueError):
     """A conference could not be saved; the message names the field and rule."""
-
-
-# ---- rules ---------------------------------------------------------------------------------
-
-
-def parse_bands(text: str) -> tuple[ent.Band, ...]:
-    """Band-table rows from 'N: D' lines; RuleError names the line that is wrong."""
-    bands = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = BAND_LINE.match(line)
-        if not match:
-            raise ent.RuleError(
-                "band table",
-                f"line {number}: {line.strip()!r} is not “members: delegates”, e.g. 300: 2",
-            )
-        up_to = None if match[1] == "*" else int(match[1])
-        bands.append(ent.Band(up_to=up_to, delegates=int(match[2])))
-    return tuple(bands)
-
-
-def format_bands(bands) -> str:
-    """The band table as the form shows it."""
-    return "\n".join(f"{'*' if b.up_to is None else b.up_to}: {b.delegates}" for b in bands)
-
-
-def rules_from_form(form) -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
-    """Both rules from a RuleForm's data, validated; RuleError says what is wrong."""
-    reserved = tuple(
-        ent.ReservedSeat(
-            label=row["label"].strip(),
-            figure=row["figure"],
-            at_least=row["at_least"] or 0,
-            seats=row["seats"] or 1,
-            filled_by=row["filled_by"],
-        )
-        for row in form.reserved.data
-        if (row["label"] or "").strip()
-    )
-    rule = ent.EntitlementRule(
-        formula=form.formula.data or "steps",
-        first=form.first.data or 0,
-        step=form.step.data or 1,
-        rounding=form.rounding.data,
-        bands=parse_bands(form.bands.data) if form.formula.data == "bands" else (),
-        minimum=form.minimum.data or 0,
-        cap=form.cap.data,
-        reserved=reserved,
-        equality=ent.EqualityRule(
-            women_every_second=bool(form.women_every_second.data),
-            low_paid_from=form.low_paid_from.data,
-            young_from=form.young_from.data,
-        ),
-        max_alternates=form.max_alternates.data or 0,
-    )
-    card_rule = ent.CardVoteRule(
-        mode=form.card_mode.data,
-        round_to=form.card_round_to.data or 1,
-        rounding=form.card_rounding.data,
-        cap=form.card_cap.data,
-    )
-    rule.validate()
-    card_rule.validate()
-    return rule, card_rule
-
-
-def fill_rule_form(form, rule: ent.EntitlementRule, card_rule: ent.CardVoteRule) -> None:
-    """Put a stored rule into the form's fields for editing."""
-    form.formula.data = rule.formula
-    form.first.data = rule.first
-    form.step.data = rule.step
-    form.rounding.data = rule.rounding
-    form.bands.data = format_bands(rule.bands)
-    form.minimum.data = rule.minimum
-    form.cap.data = rule.cap
-    for row, seat in zip(form.reserved, rule.reserved, strict=False):
-        row.form.label.data = seat.label
-        row.form.figure.data = seat.figure
-        row.form.at_least.data = seat.at_least
-        row.form.seats.data = seat.seats
-        row.form.filled_by.data = seat.filled_by
-    form.women_every_second.data = rule.equality.women_every_second
-    form.low_paid_from.data = rule.equality.low_paid_from
-    form.young_from.data = rule.equality.young_from
-    form.max_alternates.data = rule.max_alternates
-    form.card_mode.data = card_rule.mode
-    form.card_round_to.data = card_rule.round_to
-    form.card_rounding.data = card_rule.rounding
-    form.card_cap.data = card_rule.cap
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    """What the rule gives one sample group."""
-
-    figures: ent.GroupFigures
-    result: ent.Entitlement
-
-
-def parse_samples(text: str) -> list[ent.GroupFigures]:
-    """Sample groups from 'members, women, young' lines; RuleError names a bad line."""
-    samples = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip().replace("_", "") for p in re.split(r"[,;\s]+", line.strip()) if p]
-        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-            raise ent.RuleError(
-                "sample groups", f"line {number}: {line.strip()!r} is not “members, women, young”"
-            )
-        members, women, young = ([int(p) for p in parts] + [0, 0])[:3]
-        if women > members or young > members:
-            raise ent.RuleError(
-                "sample groups", f"line {number}: women or young members exceed members"
-            )
-        samples.append(ent.GroupFigures(members, women, young, True))
-    return samples[:30]
-
-
-def preview(form) -> tuple[str, list[PreviewRow]]:
-    """The rule in words and what it gives each sample group; RuleError if it cannot."""
-    rule, card_rule = rules_from_form(form)
-    rows = [
-        PreviewRow(figures, ent.entitle(rule, card_rule, figures))
-        for figures in parse_samples(form.samples.data)
-    ]
-    return ent.describe(rule), rows
 
 
 # ---- conferences ---------------------------------------------------------------------------
@@ -282,6 +159,126 @@ def find_group(conference: Conference, name: str) -> Group:
     return group
 
 
+# ---- people with roles ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A one-time login link made for someone, and whether it went out by mail."""
+
+    email: str
+    link: str
+    mailed: bool
+    new: bool  # the login was made just now
+
+
+@dataclass(frozen=True)
+class RoleGiven:
+    """What giving a role did: a link to hand over if the person needs one, a word of warning."""
+
+    invitation: Invitation | None
+    warning: str | None
+
+
+def give_role(
+    conference: Conference,
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    group_name: str = "",
+    site_admin: bool = False,
+) -> RoleGiven:
+    """Give a person (a new login if need be) a role here; users.UserError says why not.
+
+    A secretary is given their group by name. Someone without a password gets a one-time
+    link, made only by a user allowed to make one for them (users.may_make_login_link).
+    """
+    group = None
+    if role == Role.SECRETARY:
+        try:
+            group = find_group(conference, group_name)
+        except ConferenceError as exc:
+            raise users.UserError(str(exc)) from exc
+    elif group_name.strip():
+        raise users.UserError("group: only a secretary is given a group")
+    user, created = users.get_or_create_user(email, name)
+    had_password = user.password_hash is not None
+    if site_admin:
+        users.make_site_admin(user)
+    if users.grant_role(user, conference, role, group) is None:
+        raise users.UserError(f"{user.email} already has that role")
+    may_link = users.may_make_login_link(actor, user)
+    warning = None
+    if had_password and user.password_hash is None:
+        warning = users.reset_message(user, may_link)
+    if user.password_hash or not may_link:
+        return RoleGiven(None, warning)  # they log in as before; the role shows on their next page
+    return RoleGiven(invite(user, new=created), warning)
+
+
+def invite(user: User, *, new: bool = False) -> Invitation:
+    """A new one-time login link for the user (an older one stops working), mailed if possible."""
+    token = users.issue_invitation(user)
+    link = users.invitation_url(token)
+    return Invitation(user.email, link, users.mail_invitation(user, link), new)
+
+
+def role_grants(conference: Conference) -> list[RoleGrant]:
+    """Who has which role in the conference, by role and address."""
+    return list(
+        db.session.execute(
+            db.select(RoleGrant)
+            .join(RoleGrant.user)
+            .where(RoleGrant.conference_id == conference.id)
+            .options(db.joinedload(RoleGrant.user), db.joinedload(RoleGrant.group))
+            .order_by(RoleGrant.role, User.email)
+        ).scalars()
+    )
+
+
+def group_names(conference: Conference) -> list[str]:
+    """The conference's group names in order, for choosing a secretary's group."""
+    return list(
+        db.session.execute(
+            db.select(Group.name).where(Group.conference_id == conference.id).order_by(Group.name)
+        ).scalars()
+    )
+
+
+# ---- the audit log -------------------------------------------------------------------------
+
+AUDIT_FILTERS = ("action", "entity", "actor", "since")
+
+
+def audit_entries(scope, filters: dict[str, str]) -> tuple[sa.Select, sa.Select, str | None]:
+    """The log's entries within `scope` (None: all) matching the filters, newest first.
+
+    Also the actions there are to filter by, and what is wrong with `since` (then ignored).
+    """
+    query = db.select(AuditEntry)
+    actions = db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    if scope is not None:
+        query, actions = query.where(scope), actions.where(scope)
+    if filters["action"]:
+        query = query.where(AuditEntry.action.startswith(filters["action"]))
+    if filters["entity"]:
+        kind, _, ident = filters["entity"].partition(":")
+        query = query.where(AuditEntry.entity_type == kind)
+        if ident.isdigit():
+            query = query.where(AuditEntry.entity_id == int(ident))
+    if filters["actor"]:
+        query = query.where(AuditEntry.actor.ilike(f"%{filters['actor']}%"))
+    problem = None
+    if filters["since"]:
+        try:
+            query = query.where(AuditEntry.at >= datetime.fromisoformat(filters["since"]))
+        except ValueError:
+            problem = f"“{filters['since']}” is not a date like 2027-03-14; showing all dates."
+    return query.order_by(AuditEntry.id.desc()), actions, problem
+
+
 # ---- the group list ------------------------------------------------------------------------
 
 SORT_KEYS = {
@@ -351,23 +348,7 @@ def list_groups(
 # ---- importing groups ----------------------------------------------------------------------
 
 
-@dataclass
-class ImportSummary:
-    """What an import changed."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    invited: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return (
-            f"{len(self.created)} groups added, {len(self.updated)} updated, "
-            f"{self.unchanged} unchanged, {len(self.invited)} new secretary logins"
-        )
-
-
-def import_groups(conference: Conference, data: bytes) -> ImportSummary:
+def import_groups(conference: Conference, data: bytes) -> group_import.ImportSummary:
     """Add or update groups by name from a CSV; all or nothing (ImportRejected lists problems).
 
     The caller commits; on ImportRejected nothing has been added to the session. Everything is
@@ -376,134 +357,21 @@ def import_groups(conference: Conference, data: bytes) -> ImportSummary:
     which the doors' scans wait for too) stays short. A secretary new to a group is given the
     role as every role is given (users.grant_role); one who already has it is left alone.
     """
-    sections = {s.name.lower(): s for s in conference.sections}
     rows = parse_groups_csv(data, sections=[s.name for s in conference.sections])
-    _check_secretary_emails(rows)
+    group_import.check_secretary_emails(rows)
     existing = {
         g.name.strip().lower(): g
         for g in db.session.execute(
             db.select(Group).where(Group.conference_id == conference.id)
         ).scalars()
     }
-    granted = _secretaries_granted(conference, rows)
-    summary = ImportSummary()
-    now = utcnow()
-    created: dict[str, dict] = {}  # name -> a new group's column values
-    entries: list[dict] = []  # audit entries, in file order; a new group's id comes later
-    for row in rows:
-        group = existing.get(row.name.lower())
-        values = {
-            "name": row.name,
-            "region": row.region,
-            "section_id": sections[row.section.lower()].id,
-            "members": row.members,
-            "women_members": row.women_members,
-            "young_members": row.young_members,
-            "in_good_standing": row.in_good_standing,
-            "membership_as_at": conference.membership_as_at,
-        }
-        if group is None:
-            values |= {
-                "conference_id": conference.id,
-                "registration_version": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-            created[row.name] = values
-            entries.append(
-                audit.entry_values(
-                    "group.create",
-                    Group.__name__,
-                    None,
-                    conference_id=conference.id,
-                    after=audit.snapshot_values(Group, values),
-                    summary=row.name,
-                )
-            )
-            summary.created.append(row.name)
-            continue
-        before = audit.snapshot(group)
-        for key, value in values.items():
-            setattr(group, key, value)  # flushed with the others below, in a few statements
-        old, new = audit.changed(before, audit.snapshot(group))
-        new.pop("updated_at", None)
-        old.pop("updated_at", None)
-        if new:
-            entries.append(
-                audit.entry_values(
-                    "group.update",
-                    Group.__name__,
-                    group.id,
-                    conference_id=conference.id,
-                    before=old,
-                    after=new,
-                    summary=row.name,
-                )
-            )
-            summary.updated.append(row.name)
-        else:
-            summary.unchanged += 1
-
+    granted = group_import.secretaries_granted(conference, rows)
+    summary = group_import.ImportSummary()
+    created, entries = group_import.apply_rows(conference, rows, existing, summary)
     # The writes begin here.
     db.session.flush()
-    ids: dict[str, int] = {}  # a new group's name -> its id
-    if created:
-        table = Group.__table__
-        # The table, not the class: the ORM would insert one group at a time. Names are
-        # unique in a conference, so the ids come back by name.
-        returned = sa.insert(table).returning(table.c.name, table.c.id)
-        ids = {name: i for name, i in db.session.execute(returned, list(created.values()))}
-        for entry in entries:
-            if entry["action"] == "group.create":
-                entry["entity_id"] = entry["after"]["id"] = ids[entry["after"]["name"]]
+    ids = group_import.insert_groups(created, entries)
     audit.record_all(entries)
-
-    with_secretary = [row for row in rows if row.secretary_email]
-    new_groups = _groups_by_id([ids[row.name] for row in with_secretary if row.name in ids])
-    for row in with_secretary:
-        group = new_groups[ids[row.name]] if row.name in ids else existing[row.name.lower()]
-        if (users.normalise_email(row.secretary_email), group.id) in granted:
-            continue  # already this group's secretary: grant_role would change nothing
-        user, is_new = users.get_or_create_user(row.secretary_email)
-        if is_new:
-            summary.invited.append(user.email)
-        users.grant_role(user, conference, Role.SECRETARY, group)
+    group_import.grant_secretaries(conference, rows, existing, ids, granted, summary)
     audit.record("group.import", conference, summary=str(summary))
     return summary
-
-
-def _secretaries_granted(conference: Conference, rows: list[GroupRow]) -> set[tuple[str, int]]:
-    """(address, group id) of the secretaries in the file who already have their group."""
-    emails = sorted({users.normalise_email(r.secretary_email) for r in rows if r.secretary_email})
-    granted = set()
-    for start in range(0, len(emails), 500):  # well inside every database's parameter limit
-        granted.update(
-            db.session.execute(
-                sa.select(User.email, RoleGrant.group_id)
-                .join(RoleGrant, RoleGrant.user_id == User.id)
-                .where(
-                    User.email.in_(emails[start : start + 500]),
-                    RoleGrant.conference_id == conference.id,
-                    RoleGrant.role == Role.SECRETARY.value,
-                )
-            ).all()
-        )
-    return {(email, group_id) for email, group_id in granted}
-
-
-def _groups_by_id(ids: list[int]) -> dict[int, Group]:
-    groups = {}
-    for start in range(0, len(ids), 500):
-        query = db.select(Group).where(Group.id.in_(ids[start : start + 500]))
-        groups.update((g.id, g) for g in db.session.execute(query).scalars())
-    return groups
-
-
-def _check_secretary_emails(rows: list[GroupRow]) -> None:
-    """Addresses must also be usable as logins; the parser checks their form only."""
-    problems = []
-    for row in rows:
-        if row.secretary_email and len(row.secretary_email) > 254:
-            problems.append(Problem(row.line, "secretary_email", "address is too long"))
-    if problems:
-        raise ImportRejected(problems)

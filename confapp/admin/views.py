@@ -1,30 +1,57 @@
-"""The credentials committee's pages."""
+"""The credentials committee's pages: conferences and rules, groups, people with roles, the
+audit log, the delegate list with its CSV export and import, and the credentials report.
+
+The blueprint `bp` is the area's (confapp/admin/__init__.py); the review's pages are on it
+too, from admin/review.py, imported below so that registering `bp` registers them all.
+Each view reads the request, calls a use case and renders; it commits once, after the use
+case has flushed its changes (the delegates import commits its own parts).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from confapp import entitlement as ent
-from confapp.admin import services
+from confapp.admin import (
+    bp,
+    delegate_csv,
+    registrations,
+    report,
+    review,  # noqa: F401  (its routes are on bp too)
+    services,
+)
 from confapp.admin.forms import (
-    SECTION_ROWS,
     ConferenceForm,
+    ImportDelegatesForm,
     ImportGroupsForm,
     NewUserForm,
     RuleForm,
+    fill_rule_form,
+    preview,
 )
-from confapp.admin.group_csv import ImportRejected
 from confapp.auth import services as users
 from confapp.auth.access import SITE_ADMIN, requires
+from confapp.csv_import import ImportRejected
+from confapp.downloads import download
 from confapp.extensions import db
-from confapp.models import AuditEntry, Conference, Group, Role, RoleGrant, User
-
-bp = Blueprint("admin", __name__)
+from confapp.models import (
+    BASE_SEAT,
+    AuditEntry,
+    Conference,
+    PassType,
+    Role,
+    Status,
+    User,
+)
+from confapp.pdf import html_to_pdf
 
 AUDIT_PAGE_SIZE = 100
+DELEGATES_PAGE_SIZE = 200
+
+# ---- conferences and their rules -----------------------------------------------------------
 
 
 @bp.route("/conferences")
@@ -55,22 +82,16 @@ def edit_conference(conference_id: int):
     conference = g.conference
     form = ConferenceForm(obj=conference if request.method == "GET" else None)
     if request.method == "GET":
-        services.fill_rule_form(form, conference.rule, conference.card_rule)
+        fill_rule_form(form, conference.rule, conference.card_rule)
         form.registration_deadline.data = services.to_local(
             conference.registration_deadline, conference.timezone
         )
-        rows = [{"name": s.name, "weight": s.weight} for s in conference.sections]
-        rows += [{"name": "", "weight": None}] * max(0, SECTION_ROWS - len(rows))
-        while len(form.sections) < len(rows):
-            form.sections.append_entry()
-        for entry, row in zip(form.sections, rows, strict=False):
-            entry.form.name.data, entry.form.weight.data = row["name"], row["weight"]
+        form.fill_sections(conference.sections)
     return _conference_form(form, conference)
 
 
 def _conference_form(form: ConferenceForm, conference: Conference | None):
-    description, preview_rows, preview_error = None, [], None
-    if request.method == "POST" and "preview" not in request.form and form.validate():
+    if form.is_submitted() and not form.preview.data and form.validate():
         try:
             saved = services.save_conference(form, conference)
         except (ent.RuleError, services.ConferenceError) as exc:
@@ -80,18 +101,18 @@ def _conference_form(form: ConferenceForm, conference: Conference | None):
             db.session.commit()
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.groups", conference_id=saved.id))
-    try:
-        description, preview_rows = services.preview(form)
-    except ent.RuleError as exc:
-        preview_error = str(exc)
     return render_template(
-        "admin/conference_form.html",
-        form=form,
-        editing=conference,
-        description=description,
-        preview_rows=preview_rows,
-        preview_error=preview_error,
+        "admin/conference_form.html", form=form, editing=conference, **_preview(form)
     )
+
+
+def _preview(form: RuleForm) -> dict:
+    """What the rule in the form gives the sample groups, for the preview's template."""
+    try:
+        description, rows = preview(form)
+    except ent.RuleError as exc:
+        return {"description": None, "preview_rows": [], "preview_error": str(exc)}
+    return {"description": description, "preview_rows": rows, "preview_error": None}
 
 
 @bp.route("/rule-preview", methods=["POST"])
@@ -99,17 +120,10 @@ def _conference_form(form: ConferenceForm, conference: Conference | None):
 def rule_preview():
     """The live preview: what the rule in the form gives the sample groups (HTML fragment)."""
     form = RuleForm(meta={"csrf": False})  # CSRFProtect has already checked the header token
-    try:
-        description, rows = services.preview(form)
-        error = None
-    except ent.RuleError as exc:
-        description, rows, error = None, [], str(exc)
-    return render_template(
-        "admin/_rule_preview.html",
-        description=description,
-        preview_rows=rows,
-        preview_error=error,
-    )
+    return render_template("admin/_rule_preview.html", **_preview(form))
+
+
+# ---- groups --------------------------------------------------------------------------------
 
 
 @bp.route("/conferences/<int:conference_id>/groups")
@@ -146,11 +160,7 @@ def import_groups(conference_id: int):
             summary = services.import_groups(g.conference, form.file.data.read())
         except ImportRejected as exc:
             db.session.rollback()
-            problems = exc.problems
-            flash(
-                f"Nothing was imported: the file has {len(problems)} problem(s), listed below.",
-                "error",
-            )
+            problems = _rejected(exc)
         else:
             db.session.commit()
             flash(f"Imported: {summary}.", "success")
@@ -158,101 +168,72 @@ def import_groups(conference_id: int):
     return render_template("admin/import_groups.html", form=form, problems=problems)
 
 
+def _rejected(rejected: ImportRejected) -> list:
+    """Say that nothing was imported; the problems, for the page to list."""
+    count = len(rejected.problems)
+    flash(f"Nothing was imported: the file has {count} problem(s), listed below.", "error")
+    return rejected.problems
+
+
+# ---- people with roles ---------------------------------------------------------------------
+
+
 @bp.route("/conferences/<int:conference_id>/users", endpoint="users", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def users_page(conference_id: int):
     """Users with roles here; create one and see their one-time invitation link."""
-    conference = g.conference
     form = NewUserForm()
     if not current_user.is_site_admin:
         del form.is_site_admin
     invitation = None
     if form.validate_on_submit():
         try:
-            invitation = _create_user(conference, form)
+            given = services.give_role(
+                g.conference,
+                current_user,
+                email=form.email.data,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                group_name=form.group.data or "",
+                site_admin="is_site_admin" in form and form.is_site_admin.data,
+            )
         except users.UserError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
             db.session.commit()
+            if given.warning:
+                flash(given.warning, "warning")
             flash(f"{form.email.data} now has the role {form.role.data}.", "success")
-    return render_template(
-        "admin/users.html",
-        form=form,
-        grants=_grants(conference),
-        invitation=invitation,
-        group_names=_group_names(conference),
-    )
-
-
-def _create_user(conference: Conference, form: NewUserForm) -> dict | None:
-    role = Role(form.role.data)
-    group = None
-    if role == Role.SECRETARY:
-        try:
-            group = services.find_group(conference, form.group.data or "")
-        except services.ConferenceError as exc:
-            raise users.UserError(str(exc)) from exc
-    elif (form.group.data or "").strip():
-        raise users.UserError("group: only a secretary is given a group")
-    user, created = users.get_or_create_user(form.email.data, form.name.data or "")
-    had_password = user.password_hash is not None
-    if "is_site_admin" in form and form.is_site_admin.data:
-        users.make_site_admin(user)
-    if users.grant_role(user, conference, role, group) is None:
-        raise users.UserError(f"{user.email} already has that role")
-    may_link = users.may_make_login_link(current_user, user)
-    if had_password and user.password_hash is None:
-        flash(users.reset_message(user, may_link), "warning")
-    if user.password_hash or not may_link:
-        return None  # they log in as before; the new role shows on their next page
-    token = users.issue_invitation(user)
-    link = users.invitation_url(token)
-    mailed = users.mail_invitation(user, link)
-    return {"email": user.email, "link": link, "mailed": mailed, "new": created}
+            invitation = given.invitation
+    return _users_page(form, invitation)
 
 
 @bp.route("/conferences/<int:conference_id>/users/<int:user_id>/invitation", methods=["POST"])
 @requires(Role.ADMIN)
 def reissue_invitation(conference_id: int, user_id: int):
     """Make a new one-time link for a user of this conference (the old one stops working)."""
-    conference = g.conference
     user = db.session.get(User, user_id)
-    if user is None or conference.id not in {gr.conference_id for gr in user.grants}:
+    if user is None or conference_id not in {grant.conference_id for grant in user.grants}:
         abort(404)
     if not users.may_make_login_link(current_user, user):
         abort(403, description="This person also works elsewhere: ask a site administrator.")
-    token = users.issue_invitation(user)
-    link = users.invitation_url(token)
-    mailed = users.mail_invitation(user, link)
+    invitation = services.invite(user)
     db.session.commit()
+    return _users_page(NewUserForm(formdata=None), invitation)
+
+
+def _users_page(form: NewUserForm, invitation: services.Invitation | None):
     return render_template(
         "admin/users.html",
-        form=NewUserForm(formdata=None),
-        grants=_grants(conference),
-        invitation={"email": user.email, "link": link, "mailed": mailed, "new": False},
-        group_names=_group_names(conference),
+        form=form,
+        grants=services.role_grants(g.conference),
+        invitation=invitation,
+        group_names=services.group_names(g.conference),
     )
 
 
-def _grants(conference: Conference) -> list[RoleGrant]:
-    return list(
-        db.session.execute(
-            db.select(RoleGrant)
-            .join(RoleGrant.user)
-            .where(RoleGrant.conference_id == conference.id)
-            .options(db.joinedload(RoleGrant.user), db.joinedload(RoleGrant.group))
-            .order_by(RoleGrant.role, User.email)
-        ).scalars()
-    )
-
-
-def _group_names(conference: Conference) -> list[str]:
-    return list(
-        db.session.execute(
-            db.select(Group.name).where(Group.conference_id == conference.id).order_by(Group.name)
-        ).scalars()
-    )
+# ---- the audit log -------------------------------------------------------------------------
 
 
 @bp.route("/conferences/<int:conference_id>/audit")
@@ -270,35 +251,110 @@ def site_audit_log():
 
 
 def _audit_page(scope):
-    filters = {k: request.args.get(k, "").strip() for k in ("action", "entity", "actor", "since")}
-    query = db.select(AuditEntry)
-    actions = db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    if scope is not None:
-        query, actions = query.where(scope), actions.where(scope)
-    if filters["action"]:
-        query = query.where(AuditEntry.action.startswith(filters["action"]))
-    if filters["entity"]:
-        kind, _, ident = filters["entity"].partition(":")
-        query = query.where(AuditEntry.entity_type == kind)
-        if ident.isdigit():
-            query = query.where(AuditEntry.entity_id == int(ident))
-    if filters["actor"]:
-        query = query.where(AuditEntry.actor.ilike(f"%{filters['actor']}%"))
-    if filters["since"]:
-        try:
-            query = query.where(AuditEntry.at >= datetime.fromisoformat(filters["since"]))
-        except ValueError:
-            flash(
-                f"“{filters['since']}” is not a date like 2027-03-14; showing all dates.", "error"
-            )
-    page = db.paginate(
-        query.order_by(AuditEntry.id.desc()), per_page=AUDIT_PAGE_SIZE, error_out=False
-    )
+    filters = {k: request.args.get(k, "").strip() for k in services.AUDIT_FILTERS}
+    query, actions, problem = services.audit_entries(scope, filters)
+    if problem:
+        flash(problem, "error")
     return render_template(
         "admin/audit.html",
-        page=page,
+        page=db.paginate(query, per_page=AUDIT_PAGE_SIZE, error_out=False),
         filters=filters,
         actions=list(db.session.execute(actions).scalars()),
         endpoint=request.endpoint,
         link_args={**request.view_args, **{k: v for k, v in filters.items() if v}},
     )
+
+
+# ---- the delegate list, its export and the import ------------------------------------------
+
+
+@bp.route("/conferences/<int:conference_id>/delegates")
+@requires(Role.ADMIN)
+def delegates(conference_id: int):
+    """Every registration, filtered by group, region, section, status and pass type."""
+    page = db.paginate(
+        registrations.filtered_delegates_query(g.conference, request.args),
+        per_page=DELEGATES_PAGE_SIZE,
+        error_out=False,
+        count=True,
+    )
+    groups = registrations.group_choices(g.conference)
+    return render_template(
+        "admin/delegates.html",
+        page=page,
+        groups=groups,
+        regions=sorted({row.region for row in groups if row.region}),
+        args=request.args,
+        link_args={k: v for k, v in request.args.items() if v and k != "page"},
+        statuses=[s.value for s in Status],
+        pass_types=[p.value for p in PassType],
+    )
+
+
+@bp.route("/conferences/<int:conference_id>/delegates.csv")
+@requires(Role.ADMIN)
+def export_delegates(conference_id: int):
+    """The conference's registrations as a CSV download, filtered as the delegate list is."""
+    conference = g.conference
+    query = registrations.filtered_delegates_query(conference, request.args)
+    body = delegate_csv.delegates_csv(db.session.execute(query).scalars())
+    return download(body, f"{conference.slug}-delegates.csv", "text/csv")
+
+
+@bp.route("/conferences/<int:conference_id>/delegates/import", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def import_delegates(conference_id: int):
+    """Upload a delegates CSV: everyone is registered, or no one and every problem is listed."""
+    conference = g.conference
+    form = ImportDelegatesForm()
+    problems = None
+    if form.validate_on_submit():
+        try:
+            # Commits in parts of its own, so that the doors' scans are not kept waiting.
+            summary = registrations.import_delegates(
+                conference, form.file.data.read(), current_user
+            )
+        except ImportRejected as exc:
+            problems = _rejected(exc)
+        else:
+            flash(f"{summary}.", "success")
+            return redirect(url_for("admin.groups", conference_id=conference_id))
+    return render_template(
+        "admin/import_delegates.html",
+        form=form,
+        problems=problems,
+        columns=delegate_csv.COLUMNS,
+        seat_labels=[BASE_SEAT, *(s.label for s in conference.rule.reserved)],
+        pass_types=[p.value for p in PassType],
+        max_alternates=conference.rule.max_alternates,
+    )
+
+
+# ---- the credentials report ----------------------------------------------------------------
+
+
+@bp.route("/conferences/<int:conference_id>/report")
+@requires(Role.ADMIN)
+def credentials_report(conference_id: int):
+    """The credentials report: per section and overall, quorum, the groups not registered."""
+    counted = report.credentials_report(g.conference)
+    return render_template("admin/report.html", **report.page_context(counted))
+
+
+@bp.route("/conferences/<int:conference_id>/report.csv")
+@requires(Role.ADMIN)
+def credentials_report_csv(conference_id: int):
+    """The credentials report as a CSV file (UTF-8, header row)."""
+    counted = report.credentials_report(g.conference)
+    name = report.file_name(g.conference, counted, "csv")
+    return download(report.report_csv(counted), name, "text/csv; charset=utf-8")
+
+
+@bp.route("/conferences/<int:conference_id>/report.pdf")
+@requires(Role.ADMIN)
+def credentials_report_pdf(conference_id: int):
+    """The credentials report as an A4 PDF for the chair's table."""
+    counted = report.credentials_report(g.conference)
+    html = render_template("admin/report_pdf.html", **report.page_context(counted))
+    name = report.file_name(g.conference, counted, "pdf")
+    return download(html_to_pdf(html), name, "application/pdf")

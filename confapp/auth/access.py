@@ -1,14 +1,22 @@
-"""The one role check: which roles may open a page of a conference."""
+"""The one role check, and the lookups that go with it: a row in reach of the user, or 404.
+
+`requires` decides who may open a page of a conference. The lookups load what the URL names
+and answer 404, not 403, for a row outside the user's reach (another conference's, another
+group's), so that an id of someone else's reads exactly like an id nobody has.
+"""
 
 from __future__ import annotations
 
 from functools import wraps
+from typing import TypeVar
 
 from flask import abort, g
 from flask_login import current_user, login_required
 
 from confapp.extensions import db
-from confapp.models import Conference, Role
+from confapp.models import Conference, Delegate, Group, Role
+
+_Row = TypeVar("_Row")
 
 SITE_ADMIN = "site_admin"
 
@@ -55,3 +63,33 @@ def _load_conference(kwargs) -> Conference | None:
         abort(404)
     g.conference = conference
     return conference
+
+
+def of_conference_or_404(model: type[_Row], row_id: int, conference_id: int) -> _Row:
+    """The row (a group, registration, substitution ...) if it is the conference's; else 404."""
+    row = db.session.get(model, row_id)
+    if row is None or row.conference_id != conference_id:
+        abort(404)
+    return row
+
+
+def group_or_404(group_id: int) -> Group:
+    """The group if the user is its secretary or on the committee; else 404, so ids do not leak."""
+    group = db.session.get(Group, group_id)
+    if group is None:
+        abort(404)
+    allowed = group.id in current_user.secretary_group_ids(
+        group.conference_id
+    ) or Role.ADMIN in current_user.roles_in(group.conference_id)
+    if not allowed:
+        abort(404)
+    g.conference = group.conference
+    return group
+
+
+def delegate_or_404(group: Group, delegate_id: int) -> Delegate:
+    """A registration of this group, or 404."""
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.group_id != group.id:
+        abort(404)
+    return delegate

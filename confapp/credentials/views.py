@@ -19,15 +19,15 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 from confapp import audit
-from confapp.auth.access import requires
+from confapp.auth.access import delegate_or_404, group_or_404, requires
 from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
 from confapp.credentials import services as credentials
+from confapp.credentials.forms import PrintRunForm, ReissueForm
 from confapp.credentials.qr import qr_svg
 from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import Credential, Delegate, Group, PrintJob, Role, Status, utcnow
-from confapp.registration.views import delegate_or_404, group_or_404
 
 bp = Blueprint("credentials", __name__)
 
@@ -57,10 +57,9 @@ def print_runs(conference_id: int):
     """Choose what to print (all, not yet printed, one group; badges or cards) and start it."""
     conference = g.conference
     if request.method == "POST":
-        kind = request.form.get("kind", "badges")
-        scope = request.form.get("scope", "all")
-        layout = request.form.get("layout") or conference.badge_layout
-        group_id = request.form.get("group_id", type=int)
+        form = PrintRunForm()
+        kind, scope, group_id = form.kind.data, form.scope.data, form.group_id.data
+        layout = form.layout.data or conference.badge_layout
         if (
             kind not in ("badges", "cards")
             or scope not in ("all", "new", "group")
@@ -157,7 +156,7 @@ def reissue(conference_id: int, delegate_id: int):
     delegate = db.session.get(Delegate, delegate_id)
     if delegate is None or delegate.conference_id != conference_id:
         abort(404)
-    reason = request.form.get("reason", "").strip()
+    reason = (ReissueForm().reason.data or "").strip()
     if delegate.status != Status.APPROVED:
         flash(f"{delegate.name} is {delegate.status}: only approved people have badges.", "error")
     elif not reason:

@@ -99,6 +99,28 @@ def delegation_problems(rule: ent.EntitlementRule, delegates: list[Person]) -> l
     return problems
 
 
+@dataclass(frozen=True)
+class DelegationFacts:
+    """A delegation against its entitlement, as the secretary and the review queue see it."""
+
+    sentence: str  # the entitlement in words
+    seats: dict[str, int]  # seats the group has, by seat
+    used: Counter  # people sitting in each seat
+    problems: list[str]  # the equality rule's objections
+
+
+def delegation_facts(
+    rule: ent.EntitlementRule, members: int, entitled: ent.Entitlement, delegates: list[Person]
+) -> DelegationFacts:
+    """The facts of a delegation of `delegates` (delegates only, not alternates or visitors)."""
+    return DelegationFacts(
+        sentence=entitlement_sentence(members, entitled),
+        seats=seats_available(entitled),
+        used=seat_counts(delegates),
+        problems=delegation_problems(rule, delegates),
+    )
+
+
 def facts_asked(rule: ent.EntitlementRule) -> set[str]:
     """Which equality facts the rule needs: 'woman', 'young', 'low_paid'."""
     asked = {s.filled_by for s in rule.reserved if s.filled_by != "anyone"}

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from confapp import audit
+from confapp import entitlement as ent
 from confapp.auth.services import UserError, normalise_email
 from confapp.credentials import services as credentials
 from confapp.database import is_sqlite
@@ -55,16 +56,19 @@ def _pending_incoming():
     return sa.select(Substitution.incoming_id).where(Substitution.status == "pending")
 
 
+# Passes in the order lists show them: delegates, alternates, then the others.
+PASS_ORDER = sa.case(
+    {p.value: i for i, p in enumerate(PassType)}, value=Delegate.pass_type, else_=99
+)
+
+
 def delegation(group: Group) -> list[Delegate]:
     """Everyone the group has registered, in the order a secretary reads them."""
-    order = sa.case(
-        {p.value: i for i, p in enumerate(PassType)}, value=Delegate.pass_type, else_=99
-    )
     return list(
         db.session.execute(
             sa.select(Delegate)
             .where(Delegate.group_id == group.id)
-            .order_by(order, Delegate.alternate_rank, Delegate.created_at, Delegate.id)
+            .order_by(PASS_ORDER, Delegate.alternate_rank, Delegate.created_at, Delegate.id)
         ).scalars()
     )
 
@@ -92,6 +96,14 @@ def as_person(delegate: Delegate) -> rules.Person:
         is_young=delegate.is_young,
         is_low_paid=delegate.is_low_paid,
     )
+
+
+def delegation_facts(
+    rule: ent.EntitlementRule, members: int, entitled: ent.Entitlement, holding: list[Delegate]
+) -> rules.DelegationFacts:
+    """The facts of a delegation, from the registrations holding its places (holding_places)."""
+    delegates = [as_person(d) for d in holding if d.pass_type == PassType.DELEGATE]
+    return rules.delegation_facts(rule, members, entitled, delegates)
 
 
 def equality_problems(group: Group) -> list[str]:

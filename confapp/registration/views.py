@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from confapp.auth.access import delegate_or_404, group_or_404
 from confapp.extensions import db
 from confapp.models import (
     BASE_SEAT,
     Credential,
-    Delegate,
     Group,
     PassType,
-    Role,
     Status,
     Substitution,
 )
@@ -23,28 +22,6 @@ from confapp.registration.services import PersonDetails, RegistrationError
 bp = Blueprint("registration", __name__)
 
 NEW_PERSON = "new"
-
-
-def group_or_404(group_id: int) -> Group:
-    """The group if the user is its secretary or on the committee; else 404, so ids do not leak."""
-    group = db.session.get(Group, group_id)
-    if group is None:
-        abort(404)
-    allowed = group.id in current_user.secretary_group_ids(
-        group.conference_id
-    ) or Role.ADMIN in current_user.roles_in(group.conference_id)
-    if not allowed:
-        abort(404)
-    g.conference = group.conference
-    return group
-
-
-def delegate_or_404(group: Group, delegate_id: int) -> Delegate:
-    """A registration of this group, or 404."""
-    delegate = db.session.get(Delegate, delegate_id)
-    if delegate is None or delegate.group_id != group.id:
-        abort(404)
-    return delegate
 
 
 def _seat_choices(group: Group) -> list[tuple[str, str]]:
@@ -81,8 +58,8 @@ def delegation(group_id: int):
     group = group_or_404(group_id)
     people = services.delegation(group)
     holding = services.holding_places(group)
-    used = rules.seat_counts([services.as_person(d) for d in holding])
-    alternates = sum(1 for d in holding if d.pass_type == PassType.ALTERNATE)
+    conference = group.conference
+    facts = services.delegation_facts(conference.rule, group.members, group.entitlement, holding)
     substitutions = (
         db.session.execute(
             db.select(Substitution)
@@ -105,13 +82,13 @@ def delegation(group_id: int):
         group=group,
         people=people,
         badges=badges,
-        seats=rules.seats_available(group.entitlement),
-        used=used,
-        alternates=alternates,
-        sentence=rules.entitlement_sentence(group.members, group.entitlement),
-        problems=services.equality_problems(group),
+        seats=facts.seats,
+        used=facts.used,
+        alternates=sum(1 for d in holding if d.pass_type == PassType.ALTERNATE),
+        sentence=facts.sentence,
+        problems=facts.problems,
         drafts=sum(1 for d in people if d.status == Status.DRAFT),
-        facts=rules.facts_asked(group.conference.rule),
+        facts=rules.facts_asked(conference.rule),
         substitutions=substitutions,
         pending_ids={s.incoming_id for s in substitutions if s.status == "pending"},
         withdraw_form=WithdrawForm(),
