@@ -28,6 +28,16 @@ def open_ballot(floor, mode="block", **fields):
     return ballot
 
 
+def declared(floor, ballot, votes: dict[str, Votes]):
+    """Both tellers enter each delegation's vote alike; the chair declares; committed."""
+    for name, vote in votes.items():
+        for teller in (floor.teller, floor.second_teller):
+            services.enter_votes(ballot, teller, floor.groups[name].id, vote)
+    services.declare(ballot, floor.chair)
+    db.session.commit()
+    return ballot
+
+
 def url(floor, ballot, tail=""):
     return f"/conferences/{floor.conference.id}/ballots/{ballot.id}{tail}"
 
@@ -112,12 +122,8 @@ class TestTellerSheet:
         assert entry.choices == {str(ann): "for", str(ben): "against"}
 
     def test_after_declaration_the_sheet_takes_nothing(self, client, login, floor):
-        ballot = open_ballot(floor)
-        for name in ("Leeds", "York", "Hull"):
-            for teller in (floor.teller, floor.second_teller):
-                services.enter_votes(ballot, teller, floor.groups[name].id, Votes(for_=0))
-        services.declare(ballot, floor.chair)
-        db.session.commit()
+        nobody_voted = dict.fromkeys(("Leeds", "York", "Hull"), Votes())
+        ballot = declared(floor, open_ballot(floor), nobody_voted)
         login(floor.teller)
         response = client.post(
             url(floor, ballot, "/entries"),
@@ -195,15 +201,11 @@ class TestChair:
         client.post(url(floor, ballot, "/step"), data={"step": "projector"})
         shown = client.get(content).get_data(as_text=True)
         assert "CARD VOTE IN PROGRESS" in shown and "3,900" in shown
-        for name, votes in (
-            ("Leeds", Votes(for_=1000)),
-            ("York", Votes(against=400)),
-            ("Hull", Votes(for_=2500)),
-        ):
-            for teller in (floor.teller, floor.second_teller):
-                services.enter_votes(ballot, teller, floor.groups[name].id, votes)
-        services.declare(ballot, floor.chair)
-        db.session.commit()
+        declared(
+            floor,
+            ballot,
+            {"Leeds": Votes(for_=1000), "York": Votes(against=400), "Hull": Votes(for_=2500)},
+        )
         shown = client.get(content).get_data(as_text=True)
         assert "CARRIED" in shown and "3,500" in shown and "<svg" in shown
         client.post(url(floor, ballot, "/step"), data={"step": "projector_off"})
@@ -212,17 +214,11 @@ class TestChair:
 
 class TestResults:
     def declared(self, floor):
-        ballot = open_ballot(floor)
-        for name, votes in (
-            ("Leeds", Votes(for_=1000)),
-            ("York", Votes(against=400)),
-            ("Hull", Votes(abstain=2500)),
-        ):
-            for teller in (floor.teller, floor.second_teller):
-                services.enter_votes(ballot, teller, floor.groups[name].id, votes)
-        services.declare(ballot, floor.chair)
-        db.session.commit()
-        return ballot
+        return declared(
+            floor,
+            open_ballot(floor),
+            {"Leeds": Votes(for_=1000), "York": Votes(against=400), "Hull": Votes(abstain=2500)},
+        )
 
     def test_the_result_csv_has_sections_overall_and_each_delegation(self, client, login, floor):
         ballot = self.declared(floor)
