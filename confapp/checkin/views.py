@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -17,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from confapp.auth.access import requires
+from confapp.auth.access import of_conference_or_404, requires
 from confapp.checkin import presence, services
 from confapp.checkin.forms import ActionForm, CloseDayForm, DoorForm, TokenForm
 from confapp.checkin.scans import WORDS
@@ -92,9 +91,7 @@ def presence_page(conference_id: int):
 @requires(*AT_THE_DOOR)
 def person(conference_id: int, delegate_id: int):
     """One person's entries and exits, with undo for the committee."""
-    delegate = db.session.get(Delegate, delegate_id)
-    if delegate is None or delegate.conference_id != conference_id:
-        abort(404)
+    delegate = of_conference_or_404(Delegate, delegate_id, conference_id)
     scans = (
         db.session.execute(
             db.select(Scan)
@@ -176,9 +173,7 @@ def make_token(conference_id: int):
 @requires(Role.ADMIN)
 def revoke_token(conference_id: int, token_id: int):
     """Revoke a scanner token."""
-    device = db.session.get(DeviceToken, token_id)
-    if device is None or device.conference_id != conference_id:
-        abort(404)
+    device = of_conference_or_404(DeviceToken, token_id, conference_id)
     if ActionForm().validate_on_submit():
         try:
             services.revoke_device_token(device, current_user)
@@ -223,9 +218,7 @@ def scans(conference_id: int):
 @requires(Role.ADMIN)
 def undo_scan(conference_id: int, scan_id: int):
     """Undo a mistaken scan; the person's presence follows the scans that remain."""
-    scan = db.session.get(Scan, scan_id)
-    if scan is None or scan.conference_id != conference_id:
-        abort(404)
+    scan = of_conference_or_404(Scan, scan_id, conference_id)
     if ActionForm().validate_on_submit():
         try:
             services.undo_scan(scan, current_user)

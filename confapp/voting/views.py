@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from confapp.auth.access import requires
+from confapp.auth.access import of_conference_or_404, requires
 from confapp.checkin import presence
 from confapp.checkin.forms import ActionForm
 from confapp.downloads import download
@@ -39,14 +39,6 @@ FLOOR = (Role.TELLER, Role.ADMIN)
 def words():
     """The words for kinds and states of ballots."""
     return {"kind_words": services.KIND_WORDS, "state_words": services.STATE_WORDS}
-
-
-def _ballot(conference_id: int, ballot_id: int) -> Ballot:
-    """The ballot of this conference, or 404 (ids of other conferences do not leak)."""
-    ballot = db.session.get(Ballot, ballot_id)
-    if ballot is None or ballot.conference_id != conference_id:
-        abort(404)
-    return ballot
 
 
 @bp.route(f"{C}/ballots")
@@ -89,7 +81,7 @@ def new_ballot(conference_id: int):
 @requires(*FLOOR)
 def ballot(conference_id: int, ballot_id: int):
     """The chair's page: the steps, the roll, both counts side by side, the result."""
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     check = services.reconcile(ballot) if ballot.is_card_vote else None
     return render_template(
         "voting/ballot.html",
@@ -122,7 +114,7 @@ STEPS = {
 @requires(Role.ADMIN)
 def step(conference_id: int, ballot_id: int):
     """The chair moves the ballot on: show of hands, card vote, close, declare, recount, screen."""
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     target = url_for("voting.ballot", conference_id=conference_id, ballot_id=ballot.id)
     form = StepForm()
     if not form.validate_on_submit():
@@ -156,7 +148,7 @@ def step(conference_id: int, ballot_id: int):
 @requires(*FLOOR)
 def count(conference_id: int, ballot_id: int):
     """A teller's count sheet: the delegations present in walking order, searchable."""
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     sheet = services.sheet_of(ballot, current_user)
     rows = services.roll(ballot)
     mine = services.current_entries(ballot, sheet) if sheet else {}
@@ -199,7 +191,7 @@ def count(conference_id: int, ballot_id: int):
 @requires(*FLOOR)
 def take_sheet(conference_id: int, ballot_id: int):
     """Start counting: the teller takes the first free of the two counts."""
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     if ActionForm().validate_on_submit():
         try:
             number = services.take_sheet(ballot, current_user)
@@ -216,7 +208,7 @@ def take_sheet(conference_id: int, ballot_id: int):
 @requires(*FLOOR)
 def enter(conference_id: int, ballot_id: int):
     """Enter (or correct) one delegation's vote on the teller's count."""
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     back = url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id)
     form = EntryForm()
     if not form.validate_on_submit():
@@ -262,7 +254,7 @@ def _votes_text(votes: Votes) -> str:
 
 
 def _declared(conference_id: int, ballot_id: int) -> Ballot:
-    ballot = _ballot(conference_id, ballot_id)
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     if ballot.state != BallotState.DECLARED or not ballot.result:
         abort(404, "This ballot has no declared result yet.")
     return ballot
