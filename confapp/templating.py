@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g
 from flask_login import current_user
 
+from confapp import models
 from confapp.models import Role
 from confapp.text import plural, thousands, utc_iso
 
@@ -41,6 +42,22 @@ def time_left(value: datetime) -> str:
     return plural(minutes, "minute") if minutes else "less than a minute"
 
 
+ENUMS = (
+    models.BallotMode,
+    models.BallotState,
+    models.BallotKind,
+    models.Direction,
+    models.JobStatus,
+    models.PassType,
+    models.PrintKind,
+    models.PrintScope,
+    models.Role,
+    models.ScanStatus,
+    models.Status,
+    models.SubstitutionStatus,
+)
+
+
 def init_app(app: Flask) -> None:
     """Register filters and the values every template sees."""
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -49,6 +66,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.filters["utc_iso"] = utc_iso
+    # Templates compare states and kinds with the enums, never with string literals.
+    app.jinja_env.globals.update({kind.__name__: kind for kind in ENUMS})
 
     @app.context_processor
     def navigation():

@@ -33,6 +33,7 @@ from confapp.models import (
     Group,
     Presence,
     Role,
+    Status,
 )
 from confapp.text import utc_iso
 
@@ -313,7 +314,7 @@ def roster(conference_id: int):
         .outerjoin(live, sa.and_(live.delegate_id == Delegate.id, live.revoked_at.is_(None)))
         .where(
             Delegate.conference_id == conference.id,
-            sa.or_(live.id.is_not(None), Delegate.status == "approved"),
+            sa.or_(live.id.is_not(None), Delegate.status == Status.APPROVED),
         )
         .order_by(Delegate.name)
     ).all()
@@ -342,7 +343,7 @@ def roster(conference_id: int):
                     "name": name,
                     "group": group,
                     "pass_type": pass_type,
-                    "approved": status == "approved",
+                    "approved": status == Status.APPROVED,
                     "code": code,
                 }
                 for pid, name, group, pass_type, status, code in people

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from confapp import entitlement as ent
 from confapp.credentials import codes
 from confapp.extensions import db
-from confapp.models import Conference, Credential, Delegate, Group, PassType
+from confapp.models import BadgeLayout, Conference, Credential, Delegate, Group, PassType
 
 # Colour bands by pass type: distinct at a glance, and each also printed as a word.
 PASS_COLOURS = {
@@ -21,7 +21,7 @@ PASS_COLOURS = {
     PassType.PRESS: "#222222",  # black
     PassType.STAFF: "#00843d",  # green
 }
-LAYOUTS = ("a4-8up", "a6")
+LAYOUTS = tuple(layout.value for layout in BadgeLayout)
 
 
 @dataclass(frozen=True)

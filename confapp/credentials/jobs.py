@@ -11,7 +11,18 @@ from flask import Flask, current_app
 from confapp import audit
 from confapp.credentials import badges as badge_data
 from confapp.extensions import db
-from confapp.models import Conference, Credential, Delegate, PassType, PrintJob, User, utcnow
+from confapp.models import (
+    Conference,
+    Credential,
+    Delegate,
+    JobStatus,
+    PassType,
+    PrintJob,
+    PrintKind,
+    PrintScope,
+    User,
+    utcnow,
+)
 
 STALE_AFTER = timedelta(minutes=30)  # a run still "running" this long lost its worker
 
@@ -21,11 +32,11 @@ def selection(
 ) -> sa.Select:
     """The live credentials a run prints: everyone, those not yet printed, or one group."""
     query = badge_data.live_credentials_query(conference)
-    if scope == "new":
+    if scope == PrintScope.NEW:
         query = query.where(Credential.printed_at.is_(None))
-    elif scope == "group":
+    elif scope == PrintScope.GROUP:
         query = query.where(Delegate.group_id == group_id)
-    if kind == "cards":
+    if kind == PrintKind.CARDS:
         query = query.where(Delegate.pass_type == PassType.DELEGATE)
     return query
 
@@ -34,8 +45,8 @@ def create(
     conference: Conference,
     actor: User,
     *,
-    kind: str = "badges",
-    scope: str = "all",
+    kind: PrintKind = PrintKind.BADGES,
+    scope: PrintScope = PrintScope.ALL,
     layout: str | None = None,
     group_id: int | None = None,
 ) -> PrintJob:
@@ -73,7 +84,7 @@ def run(app: Flask, job_id: int) -> None:
 
     with app.app_context():
         job = db.session.get(PrintJob, job_id)
-        job.status, job.started_at = "running", utcnow()
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
         db.session.commit()
         try:
             conference = db.session.get(Conference, job.conference_id)
@@ -87,19 +98,24 @@ def run(app: Flask, job_id: int) -> None:
                 job.done = done
                 db.session.commit()
 
-            if job.kind == "cards":
+            if job.kind == PrintKind.CARDS:
                 pdf = render.render_cards(items, progress=progress)
             else:
                 pdf = render.render_badges(items, job.layout, progress=progress)
             printed = [b.credential_id for b in items]
-            if job.kind == "badges" and printed:
+            if job.kind == PrintKind.BADGES and printed:
                 db.session.execute(
                     sa.update(Credential)
                     .where(Credential.id.in_(printed))
                     .values(printed_at=utcnow())
                     .execution_options(synchronize_session=False)
                 )
-            job.pdf, job.done, job.status, job.finished_at = pdf, len(items), "done", utcnow()
+            job.pdf, job.done, job.status, job.finished_at = (
+                pdf,
+                len(items),
+                JobStatus.DONE,
+                utcnow(),
+            )
             audit.record(
                 f"{job.kind}.print",
                 conference,
@@ -111,7 +127,7 @@ def run(app: Flask, job_id: int) -> None:
         except Exception as exc:  # the run fails visibly instead of hanging at "running"
             db.session.rollback()
             job = db.session.get(PrintJob, job_id)
-            job.status, job.error, job.finished_at = "failed", str(exc)[:500], utcnow()
+            job.status, job.error, job.finished_at = JobStatus.FAILED, str(exc)[:500], utcnow()
             db.session.commit()
             app.logger.exception("print job %s failed", job_id)
         finally:
@@ -121,8 +137,8 @@ def run(app: Flask, job_id: int) -> None:
 def state(job: PrintJob) -> dict:
     """What the progress bar reads."""
     status = job.status
-    if status in ("queued", "running") and job.created_at < utcnow() - STALE_AFTER:
-        status = "failed"  # its worker stopped; the committee starts a new run
+    if status in (JobStatus.QUEUED, JobStatus.RUNNING) and job.created_at < utcnow() - STALE_AFTER:
+        status = JobStatus.FAILED  # its worker stopped; the committee starts a new run
     return {
         "id": job.id,
         "status": status,

@@ -27,7 +27,18 @@ from confapp.credentials.forms import PrintRunForm, ReissueForm
 from confapp.credentials.qr import qr_svg
 from confapp.downloads import download
 from confapp.extensions import db
-from confapp.models import Credential, Delegate, Group, PrintJob, Role, Status, utcnow
+from confapp.models import (
+    Credential,
+    Delegate,
+    Group,
+    JobStatus,
+    PrintJob,
+    PrintKind,
+    PrintScope,
+    Role,
+    Status,
+    utcnow,
+)
 
 bp = Blueprint("credentials", __name__)
 
@@ -61,12 +72,12 @@ def print_runs(conference_id: int):
         kind, scope, group_id = form.kind.data, form.scope.data, form.group_id.data
         layout = form.layout.data or conference.badge_layout
         if (
-            kind not in ("badges", "cards")
-            or scope not in ("all", "new", "group")
+            kind not in PrintKind.__members__.values()
+            or scope not in PrintScope.__members__.values()
             or layout not in badge_data.LAYOUTS
         ):
             abort(400)
-        if scope == "group":
+        if scope == PrintScope.GROUP:
             group = db.session.get(Group, group_id or 0)
             if group is None or group.conference_id != conference.id:
                 flash("Choose a group to print.", "error")
@@ -142,7 +153,7 @@ def print_job_state(conference_id: int, job_id: int):
 def print_job_pdf(conference_id: int, job_id: int):
     """The finished run's PDF."""
     job = _job(conference_id, job_id)
-    if job.status != "done" or job.pdf is None:
+    if job.status != JobStatus.DONE or job.pdf is None:
         abort(404)
     return _pdf(job.pdf, f"{g.conference.slug}-{job.kind}-{job.id}.pdf")
 

@@ -23,6 +23,7 @@ from confapp.extensions import db
 from confapp.models import (
     Ballot,
     BallotKind,
+    BallotMode,
     BallotState,
     Conference,
     Credential,
@@ -79,7 +80,7 @@ def create_ballot(
         raise VotingError("A ballot needs a title.")
     if kind not in BallotKind.__members__.values():
         raise VotingError(f"Unknown kind of ballot: {kind}.")
-    if mode not in ("block", "split"):
+    if mode not in BallotMode.__members__.values():
         raise VotingError("A card vote is taken in block mode or split mode.")
     try:
         majority = tally.Majority.from_text(majority).to_text()
