@@ -424,7 +424,7 @@ def with_door(
 
 def delegates_import(app, conference: Conference, data: bytes):
     """A function that imports `data` into the conference as its admin, as the page does."""
-    from confapp.admin.delegate_csv import import_delegates
+    from confapp.admin.registrations import import_delegates
     from confapp.models import Conference as ConferenceRow
     from confapp.models import User
 

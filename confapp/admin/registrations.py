@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from confapp import entitlement as ent
 from confapp.admin import delegate_csv
+from confapp.csv_import import Problem
 from confapp.extensions import db
 from confapp.models import (
     Conference,
@@ -29,7 +30,7 @@ from confapp.models import (
     SubstitutionStatus,
     User,
 )
-from confapp.registration import rules, services
+from confapp.registration import bulk, bulk_register, places, rules
 
 # ---- the review queue ----------------------------------------------------------------------
 
@@ -72,7 +73,7 @@ def review_queue(conference: Conference) -> ReviewQueue:
             ReviewCard(
                 group=group,
                 people=people,
-                facts=services.delegation_facts(rule, group.members, entitled, holding),
+                facts=places.delegation_facts(rule, group.members, entitled, holding),
                 waiting=sum(
                     1
                     for d in people
@@ -176,7 +177,7 @@ def filtered_delegates_query(conference: Conference, args: Mapping[str, str]) ->
     return query.order_by(
         sa.func.lower(Group.name),
         Group.id,
-        services.PASS_ORDER,
+        places.PASS_ORDER,
         Delegate.alternate_rank,
         sa.func.lower(Delegate.name),
         Delegate.id,
@@ -206,6 +207,17 @@ def group_choices(conference: Conference) -> list[sa.Row]:
 # ---- the delegates import ------------------------------------------------------------------
 
 
-def import_delegates(conference: Conference, data: bytes, actor: User | None = None):
-    """Register everyone in a delegates CSV, or no one; ImportRejected lists every problem."""
-    return delegate_csv.import_delegates(conference, data, actor=actor)
+def import_delegates(
+    conference: Conference, data: bytes, actor: User | None = None
+) -> bulk_register.DelegateImportSummary:
+    """Register everyone in a delegates CSV, or no one; ImportRejected lists every problem.
+
+    The file is read (delegate_csv), then its rows are registered as registration registers
+    anyone (bulk_register.register_all), which commits in short parts of its own.
+    Imported alternates are ranked after the group's own; `actor` decides approved rows.
+    """
+    seats = [s.label for s in conference.rule.reserved]
+    rows, problems = delegate_csv.read_delegates_csv(data, seats=seats)
+    if not rows:
+        bulk.reject(problems or [Problem(None, None, "no registrations in the file")])
+    return bulk_register.register_all(conference, rows, actor, problems)

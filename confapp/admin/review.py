@@ -22,6 +22,7 @@ from confapp.admin.forms import (
 from confapp.auth.access import of_conference_or_404, requires
 from confapp.extensions import db
 from confapp.models import Delegate, Group, PassType, Role, Status, Substitution
+from confapp.registration import places
 from confapp.registration import services as registration
 from confapp.registration.services import RegistrationError
 from confapp.security import local_path
@@ -117,7 +118,7 @@ def decide_substitution(conference_id: int, substitution_id: int):
 def seating(conference_id: int, group_id: int):
     """On the day: seat a group's approved alternates in place of absent delegates."""
     group = of_conference_or_404(Group, group_id, conference_id)
-    approved = [d for d in registration.delegation(group) if d.status == Status.APPROVED]
+    approved = [d for d in places.delegation(group) if d.status == Status.APPROVED]
     delegates = [d for d in approved if d.pass_type == PassType.DELEGATE]
     alternates = [d for d in approved if d.pass_type == PassType.ALTERNATE]
     form = SeatingForm()

@@ -1,7 +1,13 @@
-"""The registration rules, pure: seats within the entitlement, reserved seats, the equality rule."""
+"""The registration rules, pure: seats within the entitlement, reserved seats, alternates,
+one place per person, the equality rule.
+
+Each rule is decided here once (`Places`, `delegation_problems`); a secretary's form, the
+review and the delegates import all ask it, and each words the answer for its reader.
+"""
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,38 +42,118 @@ def seats_available(entitled: ent.Entitlement) -> dict[str, int]:
     return seats
 
 
-def seat_problem(
-    rule: ent.EntitlementRule, entitled: ent.Entitlement, taken: list[Person], person: Person
-) -> str | None:
-    """Why `person` cannot take their seat beside those already `taken`, or None."""
-    available = seats_available(entitled)
-    if person.seat not in available:
-        if person.seat == BASE_SEAT:
-            return "Your group is not entitled to any delegates."
-        return f"Your group has no “{person.seat}”: its entitlement does not include that seat."
-    used = sum(1 for p in taken if p.seat == person.seat)
-    if used >= available[person.seat]:
-        if person.seat == BASE_SEAT:
-            return (
-                f"Your group is entitled to {_n(available[BASE_SEAT], 'delegate')}, "
-                f"and {_n(used, 'is', 'are')} already registered."
-            )
-        return f"The {person.seat} is already filled."
-    seat_rule = next((s for s in rule.reserved if s.label == person.seat), None)
-    if seat_rule is not None and not QUALIFIES[seat_rule.filled_by](person):
-        return (
-            f"The {seat_rule.label} can only be filled by {FILLED_BY_WORDS[seat_rule.filled_by]}."
-        )
-    return None
+class Refusal(enum.Enum):
+    """Why a place is refused: the rule says which, each reader is told in its own words."""
+
+    NO_SEAT = "no seat"  # the entitlement has none of that seat
+    SEAT_FULL = "seat full"  # all of that seat are taken
+    NOT_QUALIFIED = "not qualified"  # a reserved seat the person may not fill
+    NO_ALTERNATES = "no alternates"  # the rule allows none
+    ALTERNATES_FULL = "alternates full"  # the group has all the rule allows
 
 
-def alternates_problem(rule: ent.EntitlementRule, alternates: int) -> str | None:
-    """Why one more alternate is refused, or None."""
-    if alternates >= rule.max_alternates:
-        if rule.max_alternates == 0:
+def qualifies(rule: ent.EntitlementRule, seat: str | None, person) -> bool:
+    """Whether `person` (anything with the equality facts) may fill `seat`."""
+    seat_rule = next((s for s in rule.reserved if s.label == seat), None)
+    return seat_rule is None or QUALIFIES[seat_rule.filled_by](person)
+
+
+def qualification_problem(rule: ent.EntitlementRule, seat: str | None, person) -> str | None:
+    """'The women's seat can only be filled by a woman.' if `person` may not fill `seat`."""
+    if qualifies(rule, seat, person):
+        return None
+    seat_rule = next(s for s in rule.reserved if s.label == seat)
+    return f"The {seat_rule.label} can only be filled by {FILLED_BY_WORDS[seat_rule.filled_by]}."
+
+
+@dataclass
+class Places:
+    """A group's places as they fill: the seats its entitlement gives, and who takes them.
+
+    The one account of the place rules, for a secretary's registration (one person beside
+    those registered) and the delegates import (a file's rows one after another).
+    """
+
+    rule: ent.EntitlementRule
+    available: dict[str, int]  # seats_available
+    delegates: list[Person]  # those holding a seat, in the order they took it
+    alternates: int = 0  # alternates holding a place
+
+    @classmethod
+    def of(
+        cls,
+        rule: ent.EntitlementRule,
+        entitled: ent.Entitlement,
+        delegates: list[Person],
+        alternates: int = 0,
+    ) -> Places:
+        """The places of a group entitled to `entitled`, with these already taken."""
+        return cls(rule, seats_available(entitled), list(delegates), alternates)
+
+    def taken(self, seat: str | None) -> int:
+        """How many hold this seat."""
+        return sum(1 for p in self.delegates if p.seat == seat)
+
+    def refusal(self, person: Person) -> Refusal | None:
+        """Why `person` cannot take their seat now, or None."""
+        if not self.available.get(person.seat):
+            return Refusal.NO_SEAT
+        if self.taken(person.seat) >= self.available[person.seat]:
+            return Refusal.SEAT_FULL
+        if not qualifies(self.rule, person.seat, person):
+            return Refusal.NOT_QUALIFIED
+        return None
+
+    def alternate_refusal(self) -> Refusal | None:
+        """Why one more alternate cannot join, or None."""
+        if self.alternates < self.rule.max_alternates:
+            return None
+        return Refusal.NO_ALTERNATES if self.rule.max_alternates == 0 else Refusal.ALTERNATES_FULL
+
+    def take(self, person: Person) -> None:
+        """`person` takes their seat."""
+        self.delegates.append(person)
+
+    def take_alternate(self) -> None:
+        """One more alternate takes a place."""
+        self.alternates += 1
+
+    def problem(self, person: Person) -> str | None:
+        """Why `person` cannot take their seat, as their group's secretary is told; or None."""
+        refusal = self.refusal(person)
+        if refusal is Refusal.NO_SEAT:
+            if person.seat == BASE_SEAT:
+                return "Your group is not entitled to any delegates."
+            return f"Your group has no “{person.seat}”: its entitlement does not include that seat."
+        if refusal is Refusal.SEAT_FULL:
+            if person.seat == BASE_SEAT:
+                used = self.taken(BASE_SEAT)
+                return (
+                    f"Your group is entitled to {_n(self.available[BASE_SEAT], 'delegate')}, "
+                    f"and {_n(used, 'is', 'are')} already registered."
+                )
+            return f"The {person.seat} is already filled."
+        if refusal is Refusal.NOT_QUALIFIED:
+            return qualification_problem(self.rule, person.seat, person)
+        return None
+
+    def alternate_problem(self) -> str | None:
+        """Why one more alternate is refused, as the secretary is told; or None."""
+        refusal = self.alternate_refusal()
+        if refusal is Refusal.NO_ALTERNATES:
             return "This conference's rule allows no alternates."
-        return f"The rule allows {_n(rule.max_alternates, 'alternate')}; the group has them all."
-    return None
+        if refusal is Refusal.ALTERNATES_FULL:
+            allowed = _n(self.rule.max_alternates, "alternate")
+            return f"The rule allows {allowed}; the group has them all."
+        return None
+
+
+def one_place_problem(email: str, seat_label: str, where: str) -> str:
+    """What is said when an address already holds a voting place in the conference."""
+    return (
+        f"{email} is already registered as {seat_label} for {where}: "
+        "one person can hold only one place at the conference"
+    )
 
 
 def delegation_problems(rule: ent.EntitlementRule, delegates: list[Person]) -> list[str]:

@@ -1,14 +1,19 @@
-"""The registration use cases: register, submit, review, substitute; each commits once."""
+"""The registration use cases: register, submit, review, substitute; and the group lock.
+
+Each checks its rules under the group's lock (lock_groups) and flushes; the caller commits
+once (a view, once per request), or rolls back on RegistrationError. Until that commit the
+group stays locked, so the check's answer holds for what is written.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from confapp import audit
-from confapp import entitlement as ent
 from confapp.auth.services import UserError, normalise_email
 from confapp.credentials import services as credentials
 from confapp.database import is_sqlite
@@ -23,10 +28,21 @@ from confapp.models import (
     Role,
     Status,
     Substitution,
+    SubstitutionStatus,
     User,
     utcnow,
 )
 from confapp.registration import rules
+from confapp.registration.places import (
+    as_person,
+    chunks,
+    equality_problems,
+    highest_ranks,
+    holding_places,
+    pending_incoming,
+    places_held_by,
+    places_of,
+)
 
 
 class RegistrationError(ValueError):
@@ -49,69 +65,6 @@ class PersonDetails:
     elected_at: str = ""
 
 
-# ---- reading ------------------------------------------------------------------------------
-
-
-def _pending_incoming():
-    return sa.select(Substitution.incoming_id).where(Substitution.status == "pending")
-
-
-# Passes in the order lists show them: delegates, alternates, then the others.
-PASS_ORDER = sa.case(
-    {p.value: i for i, p in enumerate(PassType)}, value=Delegate.pass_type, else_=99
-)
-
-
-def delegation(group: Group) -> list[Delegate]:
-    """Everyone the group has registered, in the order a secretary reads them."""
-    return list(
-        db.session.execute(
-            sa.select(Delegate)
-            .where(Delegate.group_id == group.id)
-            .order_by(PASS_ORDER, Delegate.alternate_rank, Delegate.created_at, Delegate.id)
-        ).scalars()
-    )
-
-
-def holding_places(group: Group) -> list[Delegate]:
-    """Active delegates and alternates, not counting people proposed in open substitutions."""
-    return list(
-        db.session.execute(
-            sa.select(Delegate).where(
-                Delegate.group_id == group.id,
-                Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
-                Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
-                Delegate.id.not_in(_pending_incoming()),
-            )
-        ).scalars()
-    )
-
-
-def as_person(delegate: Delegate) -> rules.Person:
-    """What the rules read of a registration."""
-    return rules.Person(
-        name=delegate.name,
-        seat=delegate.seat if delegate.pass_type == PassType.DELEGATE else None,
-        is_woman=delegate.is_woman,
-        is_young=delegate.is_young,
-        is_low_paid=delegate.is_low_paid,
-    )
-
-
-def delegation_facts(
-    rule: ent.EntitlementRule, members: int, entitled: ent.Entitlement, holding: list[Delegate]
-) -> rules.DelegationFacts:
-    """The facts of a delegation, from the registrations holding its places (holding_places)."""
-    delegates = [as_person(d) for d in holding if d.pass_type == PassType.DELEGATE]
-    return rules.delegation_facts(rule, members, entitled, delegates)
-
-
-def equality_problems(group: Group) -> list[str]:
-    """What the equality rule says of the group's delegation as it stands."""
-    people = [as_person(d) for d in holding_places(group) if d.pass_type == PassType.DELEGATE]
-    return rules.delegation_problems(group.conference.rule, people)
-
-
 # ---- locking and checks -------------------------------------------------------------------
 
 
@@ -120,20 +73,34 @@ def lock_group(group: Group) -> None:
     lock_groups([group])
 
 
-def lock_groups(groups: list[Group]) -> None:
+def lock_groups(groups: Iterable) -> None:
     """Serialise changes to these groups' delegations across workers and hosts.
 
     The UPDATE takes the row locks on PostgreSQL (in id order, so two callers cannot
     deadlock); on SQLite it takes the database's write lock. On SQLite the open read
-    transaction is ended first, so the write starts a fresh snapshot and waits its turn
-    (busy timeout) instead of failing on a stale one.
+    transaction is ended first (nothing is written before a lock), so the write starts a
+    fresh snapshot and waits its turn (busy timeout) instead of failing on a stale one.
+    The locks are held until the caller commits or rolls back.
+
+    The first group alone (on SQLite that takes the write lock, all a second writer could
+    wait for), the others in a statement per 500 rather than one each: an import's
+    thousands of round trips would keep every door waiting on SQLite.
     """
     if is_sqlite():
         db.session.commit()
-    for group_id in sorted({g.id for g in groups}):
+    ids = sorted({g.id for g in groups})
+    for chunk in [ids[:1], *chunks(ids[1:])]:
+        if len(chunk) > 1:
+            # FOR NO KEY UPDATE in id order: the lock an UPDATE takes, in the one order.
+            db.session.execute(
+                sa.select(Group.id)
+                .where(Group.id.in_(chunk))
+                .order_by(Group.id)
+                .with_for_update(key_share=True)
+            ).all()
         db.session.execute(
             sa.update(Group)
-            .where(Group.id == group_id)
+            .where(Group.id.in_(chunk))
             .values(registration_version=Group.registration_version + 1)
             .execution_options(synchronize_session=False)
         )
@@ -155,51 +122,24 @@ def _is_committee(actor: User, group: Group) -> bool:
 
 def _check_person_free(group: Group, email: str, exclude_id: int | None = None) -> None:
     """One person, one voting registration per conference."""
-    query = (
-        sa.select(Delegate)
-        .where(
-            Delegate.conference_id == group.conference_id,
-            Delegate.email == email,
-            Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
-            Delegate.pass_type.in_([p.value for p in VOTING_PASSES]),
-        )
-        .options(sa.orm.joinedload(Delegate.group))
-    )
-    if exclude_id is not None:
-        query = query.where(Delegate.id != exclude_id)
-    other = db.session.execute(query).scalars().first()
+    other = next(iter(places_held_by(group.conference_id, [email], exclude_id)), None)
     if other is not None:
         where = "your group" if other.group_id == group.id else other.group.name
-        raise RegistrationError(
-            f"{email} is already registered as {other.seat_label} for {where}: "
-            "one person can hold only one place at the conference."
-        )
+        raise RegistrationError(rules.one_place_problem(email, other.seat_label, where) + ".")
 
 
 def _check_place(group: Group, details: PersonDetails, exclude_id: int | None = None) -> None:
     """The seat or alternate's place is within the entitlement and the person qualifies."""
-    rule = group.conference.rule
     others = [d for d in holding_places(group) if d.id != exclude_id]
+    group_places = places_of(group.conference.rule, group.entitlement, others)
     if details.pass_type == PassType.DELEGATE:
-        taken = [as_person(d) for d in others if d.pass_type == PassType.DELEGATE]
-        problem = rules.seat_problem(rule, group.entitlement, taken, _person(details))
+        problem = group_places.problem(as_person(details))
     elif details.pass_type == PassType.ALTERNATE:
-        alternates = sum(1 for d in others if d.pass_type == PassType.ALTERNATE)
-        problem = rules.alternates_problem(rule, alternates)
+        problem = group_places.alternate_problem()
     else:
         problem = None
     if problem:
         raise RegistrationError(problem)
-
-
-def _person(details: PersonDetails) -> rules.Person:
-    return rules.Person(
-        details.name,
-        details.seat,
-        details.is_woman,
-        details.is_young,
-        details.is_low_paid,
-    )
 
 
 def _clean(details: PersonDetails) -> PersonDetails:
@@ -219,12 +159,11 @@ def _clean(details: PersonDetails) -> PersonDetails:
     return details
 
 
-def _commit_or_refuse() -> None:
-    """Commit; a uniqueness clash from a concurrent request becomes a plain refusal."""
+def _flush_or_refuse() -> None:
+    """Flush; a uniqueness clash from a concurrent request becomes a plain refusal."""
     try:
-        db.session.commit()
+        db.session.flush()
     except sa.exc.IntegrityError as exc:
-        db.session.rollback()
         raise RegistrationError(
             "Someone registered the same person at the same moment; reload and check."
         ) from exc
@@ -250,7 +189,7 @@ def register(group: Group, details: PersonDetails, actor: User) -> Delegate:
     if details.pass_type == PassType.ALTERNATE:
         delegate.alternate_rank = _next_rank(group)
     db.session.add(delegate)
-    db.session.flush()
+    _flush_or_refuse()
     audit.record(
         "delegate.register",
         delegate,
@@ -258,19 +197,12 @@ def register(group: Group, details: PersonDetails, actor: User) -> Delegate:
         summary=f"{delegate.name} as {delegate.seat_label} for {group.name}",
         actor=actor,
     )
-    _commit_or_refuse()
+    _flush_or_refuse()
     return delegate
 
 
 def _next_rank(group: Group) -> int:
-    ranks = db.session.execute(
-        sa.select(sa.func.max(Delegate.alternate_rank)).where(
-            Delegate.group_id == group.id,
-            Delegate.pass_type == PassType.ALTERNATE,
-            Delegate.status.in_([s.value for s in ACTIVE_STATUSES]),
-        )
-    ).scalar_one()
-    return (ranks or 0) + 1
+    return highest_ranks([group.id]).get(group.id, 0) + 1
 
 
 def update(delegate: Delegate, details: PersonDetails, actor: User) -> Delegate:
@@ -293,14 +225,14 @@ def update(delegate: Delegate, details: PersonDetails, actor: User) -> Delegate:
         setattr(delegate, key, value)
     delegate.status = Status.DRAFT.value
     delegate.status_reason = ""
-    db.session.flush()
+    _flush_or_refuse()
     old, new = audit.changed(before, audit.snapshot(delegate))
     for noise in ("updated_at",):
         old.pop(noise, None), new.pop(noise, None)
     audit.record(
         "delegate.update", delegate, before=old, after=new, summary=delegate.name, actor=actor
     )
-    _commit_or_refuse()
+    _flush_or_refuse()
     return delegate
 
 
@@ -311,7 +243,7 @@ def withdraw(delegate: Delegate, actor: User, reason: str = "") -> None:
     lock_group(delegate.group)
     _check_open(delegate.group, actor)
     _set_status(delegate, Status.WITHDRAWN, actor, reason or "withdrawn by the group")
-    _commit_or_refuse()
+    _flush_or_refuse()
 
 
 def submit(group: Group, actor: User) -> list[Delegate]:
@@ -343,7 +275,7 @@ def submit(group: Group, actor: User) -> list[Delegate]:
         summary=f"{group.name}: {len(drafts)} submitted",
         actor=actor,
     )
-    _commit_or_refuse()
+    _flush_or_refuse()
     return drafts
 
 
@@ -387,7 +319,7 @@ def approve(delegate: Delegate, actor: User) -> None:
         )
     lock_group(delegate.group)
     _set_status(delegate, Status.APPROVED, actor)
-    _commit_or_refuse()
+    _flush_or_refuse()
 
 
 def reject(delegate: Delegate, actor: User, reason: str) -> None:
@@ -398,7 +330,7 @@ def reject(delegate: Delegate, actor: User, reason: str) -> None:
         raise RegistrationError(f"{delegate.name} is {delegate.status} and cannot be rejected.")
     lock_group(delegate.group)
     _set_status(delegate, Status.REJECTED, actor, reason.strip())
-    _commit_or_refuse()
+    _flush_or_refuse()
 
 
 def approve_delegation(group: Group, actor: User) -> int:
@@ -409,7 +341,7 @@ def approve_delegation(group: Group, actor: User) -> int:
             sa.select(Delegate).where(
                 Delegate.group_id == group.id,
                 Delegate.status == Status.SUBMITTED,
-                Delegate.id.not_in(_pending_incoming()),
+                Delegate.id.not_in(pending_incoming()),
             )
         )
         .scalars()
@@ -417,7 +349,7 @@ def approve_delegation(group: Group, actor: User) -> int:
     )
     for delegate in submitted:
         _set_status(delegate, Status.APPROVED, actor)
-    _commit_or_refuse()
+    _flush_or_refuse()
     return len(submitted)
 
 
@@ -446,30 +378,13 @@ def request_substitution(
     lock_group(group)
     open_request = db.session.execute(
         sa.select(Substitution.id).where(
-            Substitution.outgoing_id == outgoing.id, Substitution.status == "pending"
+            Substitution.outgoing_id == outgoing.id,
+            Substitution.status == SubstitutionStatus.PENDING,
         )
     ).first()
     if open_request:
         raise RegistrationError(f"A substitution for {outgoing.name} is already waiting.")
-    if alternate is not None:
-        if alternate.group_id != group.id or alternate.pass_type != PassType.ALTERNATE:
-            raise RegistrationError("Only one of your group's alternates can step in.")
-        if alternate.status not in ACTIVE_STATUSES:
-            raise RegistrationError(f"{alternate.name} is {alternate.status}.")
-        incoming = alternate
-    else:
-        details = _clean(details)
-        details.pass_type, details.seat = PassType.DELEGATE.value, outgoing.seat
-        _check_person_free(group, details.email)
-        incoming = Delegate(
-            conference_id=group.conference_id,
-            group_id=group.id,
-            status=Status.SUBMITTED.value,
-            submitted_at=utcnow(),
-            **vars(details),
-        )
-        db.session.add(incoming)
-        db.session.flush()
+    incoming = _incoming(group, outgoing, alternate, details)
     _check_seat_qualifies(group, outgoing.seat, incoming)
     substitution = Substitution(
         conference_id=group.conference_id,
@@ -480,7 +395,7 @@ def request_substitution(
         requested_by_id=actor.id,
     )
     db.session.add(substitution)
-    db.session.flush()
+    _flush_or_refuse()
     audit.record(
         "substitution.request",
         substitution,
@@ -488,23 +403,46 @@ def request_substitution(
         summary=f"{group.name}: {incoming.name} for {outgoing.name}",
         actor=actor,
     )
-    _commit_or_refuse()
+    _flush_or_refuse()
     return substitution
 
 
+def _incoming(
+    group: Group, outgoing: Delegate, alternate: Delegate | None, details: PersonDetails | None
+) -> Delegate:
+    """Who steps in: one of the group's alternates, or a new person registered as submitted."""
+    if alternate is not None:
+        if alternate.group_id != group.id or alternate.pass_type != PassType.ALTERNATE:
+            raise RegistrationError("Only one of your group's alternates can step in.")
+        if alternate.status not in ACTIVE_STATUSES:
+            raise RegistrationError(f"{alternate.name} is {alternate.status}.")
+        return alternate
+    details = _clean(details)
+    details.pass_type, details.seat = PassType.DELEGATE.value, outgoing.seat
+    _check_person_free(group, details.email)
+    incoming = Delegate(
+        conference_id=group.conference_id,
+        group_id=group.id,
+        status=Status.SUBMITTED.value,
+        submitted_at=utcnow(),
+        **vars(details),
+    )
+    db.session.add(incoming)
+    _flush_or_refuse()
+    return incoming
+
+
 def _check_seat_qualifies(group: Group, seat: str, incoming: Delegate) -> None:
-    seat_rule = next((s for s in group.conference.rule.reserved if s.label == seat), None)
-    if seat_rule is not None and not rules.QUALIFIES[seat_rule.filled_by](incoming):
-        raise RegistrationError(
-            f"The {seat} can only be filled by {rules.FILLED_BY_WORDS[seat_rule.filled_by]}."
-        )
+    problem = rules.qualification_problem(group.conference.rule, seat, incoming)
+    if problem:
+        raise RegistrationError(problem)
 
 
 def decide_substitution(
     substitution: Substitution, actor: User, *, approve: bool, reason: str = ""
 ) -> None:
     """Approve (the outgoing delegate is replaced) or reject a substitution request."""
-    if substitution.status != "pending":
+    if substitution.status != SubstitutionStatus.PENDING:
         raise RegistrationError(f"This substitution was already {substitution.status}.")
     if not approve and not reason.strip():
         raise RegistrationError("Give the reason for the rejection: the secretary will see it.")
@@ -542,7 +480,7 @@ def decide_substitution(
         summary=f"{substitution.group.name}: {incoming.name} for {outgoing.name}",
         actor=actor,
     )
-    _commit_or_refuse()
+    _flush_or_refuse()
 
 
 def seat_alternate(alternate: Delegate, absent: Delegate | None, actor: User) -> None:
@@ -576,4 +514,4 @@ def seat_alternate(alternate: Delegate, absent: Delegate | None, actor: User) ->
         else f"{alternate.name} unseated",
         actor=actor,
     )
-    _commit_or_refuse()
+    _flush_or_refuse()

@@ -1,4 +1,8 @@
-"""The group secretary's pages: the delegation, registering, submitting, substituting."""
+"""The group secretary's pages: the delegation, registering, submitting, substituting.
+
+Each change is a use case of registration/services.py, which flushes; the view commits once,
+or rolls back and shows the refusal.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from confapp.models import (
     Status,
     Substitution,
 )
-from confapp.registration import rules, services
+from confapp.registration import places, rules, services
 from confapp.registration.forms import MEETING_KINDS, PersonForm, SubstitutionForm, WithdrawForm
 from confapp.registration.services import PersonDetails, RegistrationError
 
@@ -56,10 +60,10 @@ def _details(form, pass_type: str) -> PersonDetails:
 def delegation(group_id: int):
     """The group's entitlement, deadline and delegation as it stands."""
     group = group_or_404(group_id)
-    people = services.delegation(group)
-    holding = services.holding_places(group)
+    people = places.delegation(group)
+    holding = places.holding_places(group)
     conference = group.conference
-    facts = services.delegation_facts(conference.rule, group.members, group.entitlement, holding)
+    facts = places.delegation_facts(conference.rule, group.members, group.entitlement, holding)
     substitutions = (
         db.session.execute(
             db.select(Substitution)
@@ -112,6 +116,7 @@ def register(group_id: int, pass_type: str):
             db.session.rollback()
             flash(str(exc), "error")
         else:
+            db.session.commit()
             flash(
                 f"{person.name} added as {person.seat_label} (draft: submit when ready).", "success"
             )
@@ -140,6 +145,7 @@ def edit(group_id: int, delegate_id: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
+            db.session.commit()
             flash(f"{person.name} saved (draft: submit when ready).", "success")
             return redirect(url_for("registration.delegation", group_id=group.id))
     return render_template(
@@ -165,6 +171,7 @@ def withdraw(group_id: int, delegate_id: int):
         db.session.rollback()
         flash(str(exc), "error")
     else:
+        db.session.commit()
         flash(f"{person.name} withdrawn.", "success")
     return redirect(url_for("registration.delegation", group_id=group.id))
 
@@ -180,6 +187,7 @@ def submit(group_id: int):
         db.session.rollback()
         flash(f"Not submitted: {exc}", "error")
     else:
+        db.session.commit()
         flash(f"Submitted {len(sent)} to the credentials committee.", "success")
     return redirect(url_for("registration.delegation", group_id=group.id))
 
@@ -194,7 +202,7 @@ def substitute(group_id: int, delegate_id: int):
     del form.seat  # the incoming person takes the outgoing delegate's seat
     alternates = [
         d
-        for d in services.holding_places(group)
+        for d in places.holding_places(group)
         if d.pass_type == PassType.ALTERNATE and d.status != Status.DRAFT
     ]
     form.incoming.choices = [
@@ -217,6 +225,7 @@ def substitute(group_id: int, delegate_id: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
+            db.session.commit()
             flash("Substitution requested: the credentials committee will decide.", "success")
             return redirect(url_for("registration.delegation", group_id=group.id))
     return render_template(

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from confapp import entitlement as ent
-from confapp.admin.delegate_csv import EXPORT_COLUMNS, ImportRejected, parse_delegates_csv
+from confapp.admin.delegate_csv import EXPORT_COLUMNS, parse_delegates_csv
 from confapp.admin.registrations import filtered_delegates_query
+from confapp.csv_import import ImportRejected
 from confapp.extensions import db
 from confapp.models import AuditEntry, Delegate, Role, RoleGrant, Substitution
 from tests import factories

@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from confapp import database
-from confapp.admin import delegate_csv
 from confapp.checkin import services as doors
 from confapp.checkin.scans import ScanInput, Scanner, record_scan, token_hash
 from confapp.credentials import services as credentials
 from confapp.extensions import db
 from confapp.models import AuditEntry, Credential, Delegate, Group, Role
+from confapp.registration import bulk_register as delegate_csv
 from confapp.registration import services as registration
 from tests import factories
 

@@ -241,6 +241,7 @@ def _submitted_delegation(app, leeds: Leeds) -> None:
             details = PersonDetails(name=name, email=email, is_woman=woman, is_young=False)
             services.register(group, details, secretary)
         services.submit(group, secretary)
+        db.session.commit()  # as the views do, once the use cases have flushed
 
 
 def test_committee_rejects_one_approves_the_other_and_the_secretary_sees_why(

@@ -39,6 +39,7 @@ def ann(conference, leeds):
     db.session.add(person)
     db.session.commit()
     registration.approve(person, admin)
+    db.session.commit()  # as the view does, once the use case has flushed
     return db.session.get(Delegate, person.id)
 
 

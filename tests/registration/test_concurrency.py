@@ -29,6 +29,7 @@ def _race(app, group_id: int, user_ids: list[int], round_no: int) -> list[str]:
             barrier.wait()
             try:
                 services.register(group, details, user)
+                db.session.commit()  # as the view does, once the use case has flushed
                 outcomes.append("added")
             except RegistrationError as exc:
                 outcomes.append(str(exc))
