@@ -172,13 +172,7 @@ def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]
     if "group" in layout.index and not group:
         add("group", "must not be empty; give the group's name as on the group list")
 
-    pass_type = cell("pass_type").lower() or PassType.DELEGATE.value
-    if pass_type not in _PASS_TYPES:
-        add(
-            "pass_type",
-            f"unknown pass type {csv_import.show(cell('pass_type'))}; pass types are: "
-            + ", ".join(p.value for p in PassType),
-        )
+    pass_type = _check_pass_type(cell("pass_type"), add)
 
     name = csv_import.normalise(cell("name"))
     if "name" in layout.index and not name:
@@ -191,13 +185,7 @@ def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]
     flags = {column: _check_yes_no(cell(column), column, add) for column in bulk.BOOLEANS}
     elected_on = _check_date(cell("elected_on"), add)
 
-    status = cell("status").lower() or DEFAULT_STATUS.value
-    if status not in _IMPORT_STATUS_VALUES:
-        add(
-            "status",
-            f"must be draft, submitted or approved (blank: {DEFAULT_STATUS.value}), "
-            f"got {csv_import.show(cell('status'))}",
-        )
+    status = _check_status(cell("status"), add)
 
     values = {
         "name": name,
@@ -226,6 +214,28 @@ def _read_row(row: Row, known_seats: dict[str, str], seen_emails: dict[str, int]
         bad=row.bad,
         **flags,
     )
+
+
+def _check_pass_type(raw: str, add: AddProblem) -> str:
+    pass_type = raw.lower() or PassType.DELEGATE.value
+    if pass_type not in _PASS_TYPES:
+        add(
+            "pass_type",
+            f"unknown pass type {csv_import.show(raw)}; pass types are: "
+            + ", ".join(p.value for p in PassType),
+        )
+    return pass_type
+
+
+def _check_status(raw: str, add: AddProblem) -> str:
+    status = raw.lower() or DEFAULT_STATUS.value
+    if status not in _IMPORT_STATUS_VALUES:
+        add(
+            "status",
+            f"must be draft, submitted or approved (blank: {DEFAULT_STATUS.value}), "
+            f"got {csv_import.show(raw)}",
+        )
+    return status
 
 
 def _check_email(raw: str, row: Row, seen: dict[str, int]) -> str | None:

@@ -236,27 +236,59 @@ def _check_places(
 ) -> None:
     """Seats within the entitlement, counting the group's registrations and the file's rows.
 
-    The rules are the form's (rules.Places), taken one row after another; the words say
-    which lines of the file took the places a row was refused.
+    The rules are the form's (rules.Places), taken one row after another in file order; the
+    words say which lines of the file took the places a row was refused.
     """
     rule = standing.rule
     # Computed here, not through the cached property: the figures may have changed under lock.
     entitled = ent.entitle(rule, standing.card_rule, group.figures)
     group_places = places.places_of(rule, entitled, standing.holding.get(group.id, ()))
-    registered = Counter(p.seat for p in group_places.delegates)  # seat -> held before the file
-    registered_alternates = group_places.alternates
-    in_file: dict[str, list[int]] = defaultdict(list)  # seat -> lines that took one
-    alternates: list[int] = []  # lines of the alternates that took a place
+    alternates = [r for r in rows if r.pass_type == PassType.ALTERNATE]
+    taken = _take_alternates(group, rule, group_places, alternates, add)
+    first_rank = standing.max_ranks.get(group.id, 0) + 1
+    for rank, line in enumerate(taken, start=first_rank):
+        plan.ranks[line] = rank
+    delegates = [r for r in rows if r.pass_type == PassType.DELEGATE]
+    _take_seats(group, rule, group_places, delegates, add)
 
+    # Rows that go in as submitted (or approved) skip the secretary's submission, where the
+    # equality rule is checked; so it is checked here. Drafts wait for that submission.
+    sent = [r for r in delegates if r.status != Status.DRAFT]
+    if sent and all(r.ok(*BOOLEANS) for r in rows):
+        for message in rules.delegation_problems(rule, group_places.delegates):
+            add(sent[0], "group", f"{group.name}'s delegation would break the rule: {message}")
+
+
+def _take_alternates(
+    group: GroupFacts,
+    rule: ent.EntitlementRule,
+    group_places: rules.Places,
+    rows: list[DelegateRow],
+    add: Add,
+) -> list[int]:
+    """The lines of the alternates that take a place, in file order; the others refused."""
+    registered = group_places.alternates
+    taken: list[int] = []
     for row in rows:
-        if row.pass_type == PassType.ALTERNATE:
-            if group_places.alternate_refusal():
-                message = _alternates_full(group, rule, registered_alternates, alternates)
-                add(row, "pass_type", message)
-            else:
-                group_places.take_alternate()
-                alternates.append(row.line)
-            continue
+        if group_places.alternate_refusal():
+            add(row, "pass_type", _alternates_full(group, rule, registered, taken))
+        else:
+            group_places.take_alternate()
+            taken.append(row.line)
+    return taken
+
+
+def _take_seats(
+    group: GroupFacts,
+    rule: ent.EntitlementRule,
+    group_places: rules.Places,
+    rows: list[DelegateRow],
+    add: Add,
+) -> None:
+    """Seat the delegates' rows in file order, refusing those the rules refuse."""
+    registered = Counter(p.seat for p in group_places.delegates)  # seat -> held before the file
+    in_file: dict[str, list[int]] = defaultdict(list)  # seat -> lines that took one
+    for row in rows:
         if not row.ok("seat"):
             continue
         refusal = group_places.refusal(row.person)
@@ -273,17 +305,6 @@ def _check_places(
         else:
             group_places.take(row.person)
             in_file[row.seat].append(row.line)
-
-    first_rank = standing.max_ranks.get(group.id, 0) + 1
-    for rank, line in enumerate(alternates, start=first_rank):
-        plan.ranks[line] = rank
-
-    # Rows that go in as submitted (or approved) skip the secretary's submission, where the
-    # equality rule is checked; so it is checked here. Drafts wait for that submission.
-    sent = [r for r in rows if r.status != Status.DRAFT and r.pass_type == PassType.DELEGATE]
-    if sent and all(r.ok(*BOOLEANS) for r in rows):
-        for message in rules.delegation_problems(rule, group_places.delegates):
-            add(sent[0], "group", f"{group.name}'s delegation would break the rule: {message}")
 
 
 def _no_such_seat(group: GroupFacts, seat: str) -> str:

@@ -3,6 +3,10 @@
 Each checks its rules under the group's lock (lock_groups) and flushes; the caller commits
 once (a view, once per request), or rolls back on RegistrationError. Until that commit the
 group stays locked, so the check's answer holds for what is written.
+
+A registration's whole life, draft to decision to substitution, is kept in this one module
+(a little over 500 lines): its use cases share the lock, the checks and the refusal, and
+callers reach them all as `services`. Reading places is places.py's; the rules, rules.py's.
 """
 
 from __future__ import annotations
