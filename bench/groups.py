@@ -8,9 +8,9 @@ from __future__ import annotations
 import random
 
 from bench.common import bench_app, counting_queries, timed
+from confapp import factories
 from confapp.extensions import db
 from confapp.models import Group, Role
-from tests import factories
 
 
 def build(app, groups: int):

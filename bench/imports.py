@@ -42,10 +42,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from bench.common import PG_BENCH_DATABASE, create_bench_database
-from confapp import create_app
+from confapp import create_app, factories
 from confapp import entitlement as ent
 from confapp.extensions import db
-from tests import factories
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 RULE = ent.EntitlementRule(

@@ -14,10 +14,10 @@ from collections import Counter
 
 from bench.common import bench_app, counting_queries, timed
 from confapp import entitlement as ent
+from confapp import factories
 from confapp.admin.report import credentials_report
 from confapp.extensions import db
 from confapp.models import Conference, Delegate, Group, Role, RoleGrant, User
-from tests import factories
 
 GROUPS = 650
 REGISTRATIONS = 4000

@@ -11,7 +11,17 @@ from datetime import date, datetime, timedelta
 
 from confapp import entitlement as ent
 from confapp.extensions import db
-from confapp.models import Conference, Delegate, Group, Role, RoleGrant, Section, User, utcnow
+from confapp.models import (
+    Conference,
+    Delegate,
+    Group,
+    PassType,
+    Role,
+    RoleGrant,
+    Section,
+    User,
+    utcnow,
+)
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -110,8 +120,8 @@ def approved_person(
         conference_id=conf.id,
         group_id=group.id,
         pass_type=pass_type,
-        seat="base" if pass_type == "delegate" else None,
-        alternate_rank=1 if pass_type == "alternate" else None,
+        seat="base" if pass_type == PassType.DELEGATE else None,
+        alternate_rank=1 if pass_type == PassType.ALTERNATE else None,
         name=name,
         email=email or f"{name.lower().replace(' ', '.')}@example.org",
         status="approved",

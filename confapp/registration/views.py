@@ -18,6 +18,7 @@ from confapp.models import (
     PassType,
     Status,
     Substitution,
+    SubstitutionStatus,
 )
 from confapp.registration import places, rules, services
 from confapp.registration.forms import MEETING_KINDS, PersonForm, SubstitutionForm, WithdrawForm
@@ -94,7 +95,9 @@ def delegation(group_id: int):
         drafts=sum(1 for d in people if d.status == Status.DRAFT),
         facts=rules.facts_asked(conference.rule),
         substitutions=substitutions,
-        pending_ids={s.incoming_id for s in substitutions if s.status == "pending"},
+        pending_ids={
+            s.incoming_id for s in substitutions if s.status == SubstitutionStatus.PENDING
+        },
         withdraw_form=WithdrawForm(),
     )
 
