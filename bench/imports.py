@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
 import multiprocessing
 import os
@@ -43,20 +44,10 @@ import sqlalchemy as sa
 
 from bench.common import PG_BENCH_DATABASE, create_bench_database
 from confapp import create_app, factories
-from confapp import entitlement as ent
 from confapp.extensions import db
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-RULE = ent.EntitlementRule(
-    formula="steps",
-    first=749,
-    step=250,
-    rounding="up",
-    minimum=1,
-    cap=6,
-    reserved=(ent.ReservedSeat("women's seat", "women_members", 100, 1, "woman"),),
-    max_alternates=2,
-)
+RULE = dataclasses.replace(factories.LABOUR_RULE, max_alternates=2)
 ROWS_PER_GROUP = 10  # 6 delegates, the women's seat, 2 alternates, a visitor
 DOOR_PEOPLE = 200  # approved visitors with badges, scanned in and out during the import
 SCAN_INTERVAL_S = 0.02  # one scan every 20 ms: a few busy doors together

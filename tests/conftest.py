@@ -53,6 +53,20 @@ class Database:
             self._admin("DROP SCHEMA {} CASCADE")
 
 
+def restart_database() -> None:
+    """What a PostgreSQL restart does to a running app: every connection it holds is dropped."""
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND usename = current_user"
+            )
+        )
+    admin.dispose()
+
+
 @pytest.fixture
 def database(tmp_path):
     """A fresh, empty database for one test."""

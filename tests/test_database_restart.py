@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from confapp.extensions import db
 from confapp.models import Role
 from tests import factories
-from tests.conftest import PG_URL, make_app
+from tests.conftest import PG_URL, make_app, restart_database
 
 
 def _restart_database() -> None:
     """What a restart does to the app: the server drops every connection it holds."""
     db.session.close()  # the test's own session lets its connection go, as a request does
     db.engine.pool._pre_ping = False  # as configured for production: no ping before each use
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND usename = current_user"
-            )
-        )
-    admin.dispose()
+    restart_database()
 
 
 @pytest.mark.skipif(not PG_URL, reason="a restart drops server connections: PostgreSQL only")

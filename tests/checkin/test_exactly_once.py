@@ -24,7 +24,7 @@ from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import Conference, Presence, Role, Scan, User
 from tests.checkin.test_scan_api import scan
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, restart_database
 
 THREADS = 8
 
@@ -184,17 +184,7 @@ def test_a_scan_after_a_database_restart_is_retried_once_and_counted_once(client
     db.engine.pool._pre_ping = False  # as configured for production: no ping before each use
     scan(client, door.token, door.code("Ann"))
     db.session.rollback()
-    # The restart: every connection this test's app holds is dropped by the server.
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND usename = current_user"
-            )
-        )
-    admin.dispose()
+    restart_database()
     answer = scan(client, door.token, door.code("Ben"))
     assert answer["word"] == "ADMITTED"
     db.session.rollback()
