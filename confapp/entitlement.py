@@ -1,4 +1,10 @@
-"""Delegate entitlement and card-vote weight from group membership, as a conference's rules say."""
+"""Delegate entitlement and card-vote weight from group membership, as a conference's rules say.
+
+Pure arithmetic, no database and no Flask. Past 500 lines because the rule's every part
+(formula, rounding, bands, caps, reserved seats, the card-vote rule) is parsed from the
+committee's form and JSON with a message that names what is wrong, beside the arithmetic it
+feeds; the two read best together.
+"""
 
 from __future__ import annotations
 

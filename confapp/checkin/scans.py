@@ -7,6 +7,8 @@ only WHERE the person is not already inside, so two stewards scanning one badge 
 same instant admit it once; the (device, nonce) unique constraint makes a retried
 request count once. On PostgreSQL the write is one statement (presence, scan and audit
 entry together, atomic); SQLite has no writing CTEs, so there it is one short transaction.
+Past 500 lines because both databases' statements are written out here, beside the one
+decision they carry out: a reader sees the whole of admission in one file.
 
 A scan's id is drawn only once the presence row is locked (SQLite: under its write lock),
 so a person's scans in id order are the order the doors' decisions were made in: the

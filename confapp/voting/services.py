@@ -7,6 +7,9 @@ are exactly the entries that agreed.
 
 The use cases flush; their caller (a view, the demo, a benchmark) commits once. On SQLite
 `lock_ballot` first ends the read with a commit of its own, as SQLite's write lock asks.
+
+Past 500 lines because a ballot's life (draft, show of hands, card vote, count, declaration,
+recount) is one state machine under one lock; the arithmetic itself is in tally.py.
 """
 
 from __future__ import annotations
