@@ -19,6 +19,9 @@ from confapp.models import Conference, Delegate, Group, Role
 _Row = TypeVar("_Row")
 
 SITE_ADMIN = "site_admin"
+# Where the committee's pages of a conference live, whichever area serves them (the admin
+# blueprint is registered under /admin; badges and the door's tools name it with this).
+COMMITTEE = "/admin/conferences/<int:conference_id>"
 
 
 def requires(*allowed: Role | str):

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from confapp.auth.access import of_conference_or_404, requires
+from confapp.auth.access import COMMITTEE, of_conference_or_404, requires
 from confapp.checkin import presence, services
 from confapp.checkin.forms import ActionForm, CloseDayForm, DoorForm, TokenForm
 from confapp.checkin.scans import WORDS
@@ -28,7 +28,7 @@ bp = Blueprint("checkin", __name__)
 
 AT_THE_DOOR = (Role.STEWARD, Role.ADMIN)
 C = "/conferences/<int:conference_id>"
-A = "/admin/conferences/<int:conference_id>"
+A = COMMITTEE
 INSIDE_SHOWN = 500  # the presence page lists this many people; search finds the rest
 
 

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 from confapp import audit
-from confapp.auth.access import delegate_or_404, group_or_404, requires
+from confapp.auth.access import COMMITTEE, delegate_or_404, group_or_404, requires
 from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
 from confapp.credentials import services as credentials
@@ -62,7 +62,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 # ---- the committee's print runs -----------------------------------------------------------
 
 
-@bp.route("/admin/conferences/<int:conference_id>/badges", methods=["GET", "POST"])
+@bp.route(f"{COMMITTEE}/badges", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def print_runs(conference_id: int):
     """Choose what to print (all, not yet printed, one group; badges or cards) and start it."""
@@ -133,7 +133,7 @@ def _job(conference_id: int, job_id: int) -> PrintJob:
     return job
 
 
-@bp.route("/admin/conferences/<int:conference_id>/print-jobs/<int:job_id>")
+@bp.route(f"{COMMITTEE}/print-jobs/<int:job_id>")
 @requires(Role.ADMIN)
 def print_job(conference_id: int, job_id: int):
     """A run's progress bar; the PDF to download when it is done."""
@@ -141,14 +141,14 @@ def print_job(conference_id: int, job_id: int):
     return render_template("credentials/print_job.html", job=job, state=jobs.state(job))
 
 
-@bp.route("/admin/conferences/<int:conference_id>/print-jobs/<int:job_id>.json")
+@bp.route(f"{COMMITTEE}/print-jobs/<int:job_id>.json")
 @requires(Role.ADMIN)
 def print_job_state(conference_id: int, job_id: int):
     """The run's progress, for the page's progress bar."""
     return jobs.state(_job(conference_id, job_id))
 
 
-@bp.route("/admin/conferences/<int:conference_id>/print-jobs/<int:job_id>.pdf")
+@bp.route(f"{COMMITTEE}/print-jobs/<int:job_id>.pdf")
 @requires(Role.ADMIN)
 def print_job_pdf(conference_id: int, job_id: int):
     """The finished run's PDF."""
@@ -158,9 +158,7 @@ def print_job_pdf(conference_id: int, job_id: int):
     return _pdf(job.pdf, f"{g.conference.slug}-{job.kind}-{job.id}.pdf")
 
 
-@bp.route(
-    "/admin/conferences/<int:conference_id>/people/<int:delegate_id>/reissue", methods=["POST"]
-)
+@bp.route(f"{COMMITTEE}/people/<int:delegate_id>/reissue", methods=["POST"])
 @requires(Role.ADMIN)
 def reissue(conference_id: int, delegate_id: int):
     """A new code for a lost badge or a corrected name; the old code answers "revoked"."""
@@ -179,9 +177,7 @@ def reissue(conference_id: int, delegate_id: int):
     return redirect(url_for("registration.delegation", group_id=delegate.group_id))
 
 
-@bp.route(
-    "/admin/conferences/<int:conference_id>/people/<int:delegate_id>/badge.pdf", methods=["POST"]
-)
+@bp.route(f"{COMMITTEE}/people/<int:delegate_id>/badge.pdf", methods=["POST"])
 @requires(Role.ADMIN)
 def one_badge(conference_id: int, delegate_id: int):
     """One person's badge, printed at once (a replacement at the desk); marked printed."""
