@@ -17,31 +17,38 @@ def _restart_database() -> None:
     restart_database()
 
 
-@pytest.mark.skipif(not PG_URL, reason="a restart drops server connections: PostgreSQL only")
-def test_a_page_after_a_database_restart_answers_without_a_500(client, conference, login):
+ON_POSTGRESQL = pytest.mark.skipif(
+    not PG_URL, reason="a restart drops server connections: PostgreSQL only"
+)
+
+
+@pytest.fixture
+def group_page(client, conference, login) -> str:
+    """A secretary logged in, their group's page read once (the connection is in the pool)."""
     group = factories.group(conference, "Leeds", members=1000)
     login(factories.user(conf=conference, role=Role.SECRETARY, group=group))
-    assert client.get(f"/groups/{group.id}").status_code == 200
+    page = f"/groups/{group.id}"
+    assert client.get(page).status_code == 200
+    return page
 
+
+@ON_POSTGRESQL
+def test_a_page_after_a_database_restart_answers_without_a_500(client, group_page):
     _restart_database()
-    response = client.get(f"/groups/{group.id}")
+    response = client.get(group_page)
 
     assert response.status_code == 200
     assert "Leeds" in response.get_data(as_text=True)
 
 
-@pytest.mark.skipif(not PG_URL, reason="a restart drops server connections: PostgreSQL only")
-def test_a_change_after_a_database_restart_is_told_plainly(client, conference, login):
-    group = factories.group(conference, "Leeds", members=1000)
-    login(factories.user(conf=conference, role=Role.SECRETARY, group=group))
-    assert client.get(f"/groups/{group.id}").status_code == 200
-
+@ON_POSTGRESQL
+def test_a_change_after_a_database_restart_is_told_plainly(client, group_page):
     _restart_database()
-    response = client.post(f"/groups/{group.id}/submit")
+    response = client.post(f"{group_page}/submit")
 
     assert response.status_code == 503
     assert "Check whether your change was saved" in response.get_data(as_text=True)
-    assert client.get(f"/groups/{group.id}").status_code == 200  # and the next page works
+    assert client.get(group_page).status_code == 200  # and the next page works
 
 
 def test_readyz_answers_when_the_database_does(client):
