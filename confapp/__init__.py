@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.checkin.views import bp as checkin_bp
     from confapp.credentials.views import bp as credentials_bp
     from confapp.registration.views import bp as registration_bp
-    from confapp.voting.views import api as voting_api_bp
+    from confapp.voting.results import api as voting_api_bp
     from confapp.voting.views import bp as voting_bp
 
     app.register_blueprint(auth_bp)

@@ -1,0 +1,187 @@
+"""Declared results as CSV and PDF, the results book, the projector and the results API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, render_template
+from flask_login import current_user
+
+from confapp.auth.access import of_conference_or_404, requires
+from confapp.checkin import presence
+from confapp.downloads import download
+from confapp.extensions import db
+from confapp.models import Ballot, BallotState, Role
+from confapp.pdf import html_to_pdf
+from confapp.spreadsheet import csv_text
+from confapp.text import utc_iso
+from confapp.voting import charts, services
+from confapp.voting.views import FLOOR, B, C, bp
+
+# ---- results --------------------------------------------------------------------------------
+
+
+def _declared(conference_id: int, ballot_id: int) -> Ballot:
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
+    if ballot.state != BallotState.DECLARED or not ballot.result:
+        abort(404, "This ballot has no declared result yet.")
+    return ballot
+
+
+RESULT_COLUMNS = ("row", "section", "votes_present", "for", "against", "abstain", "not_voting")
+
+
+def result_csv(ballot: Ballot) -> str:
+    """A declared result as CSV: sections, overall, then each delegation's vote."""
+    rows: list[list] = []
+    result = ballot.result
+    rows.append(["ballot", ballot.title])
+    rows.append(["majority", result.get("majority_words", "show of hands")])
+    rows.append(["result", "CARRIED" if ballot.is_carried else "LOST"])
+    if "overall" not in result:
+        rows.append(["show of hands", result.get("hands", "")])
+        return csv_text(rows)
+    rows.append(
+        [
+            "",
+            "section",
+            "votes_present",
+            "for",
+            "against",
+            "abstain",
+            "not_voting",
+            "for_percent",
+            "against_percent",
+        ]
+    )
+    for label, s in [("section", s) for s in result["sections"]] + [("overall", result["overall"])]:
+        rows.append(
+            [
+                label,
+                s["section"] or "All sections",
+                s["votes_present"],
+                s["for"],
+                s["against"],
+                s["abstain"],
+                s["not_voting"],
+                s["for_percent"] or "",
+                s["against_percent"] or "",
+            ]
+        )
+    rows.append([])
+    rows.append(["delegation", "section", "votes_present", "for", "against", "abstain"])
+    for d in result["delegations"]:
+        rows.append(
+            [
+                d["group"],
+                d["section"],
+                d["votes_present"],
+                d["for"],
+                d["against"],
+                d["abstain"],
+            ]
+        )
+    return csv_text(rows)
+
+
+@bp.route(f"{B}/result.csv")
+@requires(*FLOOR)
+def result_csv_download(conference_id: int, ballot_id: int):
+    """One declared result as CSV."""
+    ballot = _declared(conference_id, ballot_id)
+    return download(result_csv(ballot), f"ballot-{ballot.id}-result.csv", "text/csv")
+
+
+@bp.route(f"{B}/result.pdf")
+@requires(*FLOOR)
+def result_pdf(conference_id: int, ballot_id: int):
+    """One declared result as PDF, with each delegation's vote."""
+    ballot = _declared(conference_id, ballot_id)
+    html = render_template("voting/results_pdf.html", ballots=[ballot], charts=charts)
+    return download(html_to_pdf(html), f"ballot-{ballot.id}-result.pdf", "application/pdf")
+
+
+@bp.route(f"{C}/results.pdf")
+@requires(*FLOOR)
+def results_book(conference_id: int):
+    """The results book: every declared ballot with its figures and each delegation's vote."""
+    declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
+    html = render_template("voting/results_pdf.html", ballots=declared, charts=charts, book=True)
+    return download(html_to_pdf(html), f"{g.conference.slug}-results.pdf", "application/pdf")
+
+
+# ---- the projector -------------------------------------------------------------------------------
+
+
+SCREEN = (Role.STEWARD, Role.TELLER, Role.ADMIN)
+
+
+@bp.route(f"{C}/projector")
+@requires(*SCREEN)
+def projector(conference_id: int):
+    """The hall's screen, full size: it fetches what to show every few seconds (no reload)."""
+    return render_template("voting/projector.html", content=_screen(g.conference))
+
+
+@bp.route(f"{C}/projector/content")
+@requires(*SCREEN)
+def projector_content(conference_id: int):
+    """What the hall's screen shows now, as a fragment the projector page swaps in."""
+    return _screen(g.conference)
+
+
+def _screen(conference) -> str:
+    """Presence and quorum, or the ballot the chair put on the screen."""
+    ballot = (
+        db.session.get(Ballot, conference.projector_ballot_id)
+        if conference.projector_ballot_id
+        else None
+    )
+    if ballot is None:
+        return render_template("voting/_projector_presence.html", now=presence.summary(conference))
+    # During the vote: "card vote in progress" and the votes present; after: the result.
+    chart = (
+        charts.result_chart(ballot.result) if ballot.result and "overall" in ballot.result else None
+    )
+    return render_template(
+        "voting/_projector_ballot.html",
+        ballot=ballot,
+        totals=services.roll_totals(ballot),
+        chart=chart,
+    )
+
+
+# ---- the API ------------------------------------------------------------------------------------
+
+
+api = Blueprint("voting_api", __name__, url_prefix="/api/v1")
+
+
+@api.route("/ballots/<int:ballot_id>")
+def ballot_json(ballot_id: int):
+    """A ballot and, once declared, its result: for anyone with a role in its conference."""
+    if not current_user.is_authenticated:
+        abort(401, "Log in to read results.")
+    ballot = db.session.get(Ballot, ballot_id)
+    if ballot is None or not (
+        current_user.is_site_admin or current_user.roles_in(ballot.conference_id)
+    ):
+        abort(404)
+    delegations, votes = services.roll_totals(ballot)
+    body = {
+        "id": ballot.id,
+        "conference": ballot.conference_id,
+        "title": ballot.title,
+        "session": ballot.session,
+        "kind": ballot.kind,
+        "majority": ballot.majority,
+        "mode": ballot.mode,
+        "state": ballot.state,
+        "show_of_hands": ballot.hands,
+        "recount_of": ballot.recount_of_id,
+        "roll": {"delegations": delegations, "votes_present": votes}
+        if ballot.is_card_vote
+        else None,
+        "declared_at": utc_iso(ballot.declared_at),
+        "carried": ballot.is_carried,
+        "result": ballot.result if ballot.state == BallotState.DECLARED else None,
+    }
+    return jsonify(body)
