@@ -7,6 +7,7 @@ through Playwright's evaluate, which the page's Content-Security-Policy does not
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -77,3 +78,11 @@ def assert_readable(page: Page, *, fits: bool = False) -> None:
     if fits:
         assert_fits_screen(page)
     assert_accessible(page)
+
+
+def keep_screenshot(page: Page, name: str) -> None:
+    """Save what the user sees as $CONFAPP_SCREENSHOTS/<name>.png when that is set (to look at)."""
+    folder = os.environ.get("CONFAPP_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
