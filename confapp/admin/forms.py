@@ -193,6 +193,25 @@ class ConferenceForm(RuleForm):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError("The last day cannot be before the first.")
 
+    def validate_sections(self, field):
+        """Weights total 100 or are all blank: one blank would count the whole vote unweighted."""
+        named = [row for row in field.data if (row["name"] or "").strip()]
+        blank = [row["name"].strip() for row in named if row["weight"] is None]
+        if len(blank) == len(named):
+            return
+        if blank:
+            verb = "has" if len(blank) == 1 else "have"
+            raise ValidationError(
+                f"Give every section a weight, or leave them all blank (unweighted): "
+                f"{' and '.join(blank)} {verb} no weight."
+            )
+        total = sum(row["weight"] for row in named)
+        if total != 100:
+            raise ValidationError(
+                f"Section weights must add up to 100, or all be left blank (unweighted): "
+                f"these add up to {total}."
+            )
+
     def fill_sections(self, sections) -> None:
         """Put the conference's sections into the rows, with blank rows to add more."""
         rows = [{"name": s.name, "weight": s.weight} for s in sections]
@@ -324,7 +343,7 @@ def rules_from_form(form) -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
         first=form.first.data or 0,
         step=form.step.data or 1,
         rounding=form.rounding.data,
-        bands=parse_bands(form.bands.data) if form.formula.data == "bands" else (),
+        bands=_bands(form) if form.formula.data == "bands" else (),
         minimum=form.minimum.data or 0,
         cap=form.cap.data,
         reserved=reserved,
@@ -341,9 +360,89 @@ def rules_from_form(form) -> tuple[ent.EntitlementRule, ent.CardVoteRule]:
         rounding=form.card_rounding.data,
         cap=form.card_cap.data,
     )
-    rule.validate()
-    card_rule.validate()
+    try:
+        rule.validate()
+    except ent.RuleError as exc:
+        raise in_words(exc, RULE_FIELDS) from exc
+    try:
+        card_rule.validate()
+    except ent.RuleError as exc:
+        raise in_words(exc, CARD_RULE_FIELDS) from exc
     return rule, card_rule
+
+
+def _bands(form) -> tuple[ent.Band, ...]:
+    try:
+        return parse_bands(form.bands.data)
+    except ent.RuleError as exc:
+        raise in_words(exc, RULE_FIELDS) from exc
+
+
+class RuleProblem(ent.RuleError):
+    """A RuleError told in the form's words ("The cap on base delegates must be ...")."""
+
+    def __init__(self, field_name: str, sentence: str) -> None:
+        ValueError.__init__(self, sentence)
+        self.field = field_name
+
+
+# The rule's field keys as the form names them, so that a problem reads as a sentence.
+RULE_FIELDS = {
+    "formula": "The base formula",
+    "first": "The first band's number of members",
+    "step": "“Then 1 more per”",
+    "rounding": "The rounding",
+    "bands": "The band table",
+    "band table": "The band table",
+    "minimum": "The minimum number of delegates",
+    "cap": "The cap on base delegates",
+    "max_alternates": "The number of alternates allowed",
+    "equality.women_every_second": "“At least every second base delegate a woman”",
+    "equality.low_paid_from": "“Low-paid member required from”",
+    "equality.young_from": "“Young member required from”",
+    "sample groups": "The sample groups",
+}
+CARD_RULE_FIELDS = {
+    "mode": "The card vote mode",
+    "round_to": "“Card vote rounded to a multiple of”",
+    "rounding": "The card vote rounding",
+    "cap": "The card vote cap",
+}
+ROW_FIELDS = {
+    "up_to": "its number of members",
+    "delegates": "its number of delegates",
+    "label": "its name",
+    "figure": "its figure",
+    "at_least": "“are at least”",
+    "seats": "its number of seats",
+    "filled_by": "“filled by”",
+}
+ROW = re.compile(r"^(bands|reserved)\[(\d+)\](?:\.(\w+))?$")
+
+
+def in_words(exc: ent.RuleError, fields: dict[str, str]) -> RuleProblem:
+    """The rule's problem as a sentence naming the field as the form shows it."""
+    problem = str(exc).removeprefix(f"{exc.field}: ")
+    if exc.field in fields:
+        return RuleProblem(exc.field, _sentence(f"{fields[exc.field]} {_as_clause(problem)}"))
+    if row := ROW.match(exc.field):
+        table, number, key = row[1], int(row[2]) + 1, row[3]
+        where = f"Row {number} of the band table" if table == "bands" else f"Reserved seat {number}"
+        what = ROW_FIELDS.get(key or "", key or "the row")
+        return RuleProblem(exc.field, _sentence(f"{where}: {what} {_as_clause(problem)}"))
+    subject = exc.field.replace("_", " ").capitalize()
+    return RuleProblem(exc.field, _sentence(f"{subject} {_as_clause(problem)}"))
+
+
+def _sentence(text: str) -> str:
+    return (text if text.endswith((".", "”")) else text + ".").replace(" , ", ", ")
+
+
+def _as_clause(problem: str) -> str:
+    """'line 2: ...' follows a comma; 'must be ...' follows the subject directly."""
+    if problem.startswith(("must", "may", "needs", "is ")):
+        return problem
+    return f", {problem}"
 
 
 def fill_rule_form(form, rule: ent.EntitlementRule, card_rule: ent.CardVoteRule) -> None:
@@ -402,8 +501,9 @@ def parse_samples(text: str) -> list[ent.GroupFigures]:
 def preview(form) -> tuple[str, list[PreviewRow]]:
     """The rule in words and what it gives each sample group; RuleError if it cannot."""
     rule, card_rule = rules_from_form(form)
-    rows = [
-        PreviewRow(figures, ent.entitle(rule, card_rule, figures))
-        for figures in parse_samples(form.samples.data)
-    ]
+    try:
+        samples = parse_samples(form.samples.data)
+    except ent.RuleError as exc:
+        raise in_words(exc, RULE_FIELDS) from exc
+    rows = [PreviewRow(figures, ent.entitle(rule, card_rule, figures)) for figures in samples]
     return ent.describe(rule), rows
