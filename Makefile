@@ -20,6 +20,10 @@ $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
 	touch $@
 
 ## run: install, create or upgrade the SQLite database, load the demo if empty, serve it
+# FLASK_RUN_HOST/PORT: `flask run` serves there, and links printed by a command name it too
+# (a link made in a request names the address that request came to; CONFAPP_BASE_URL wins).
+run: export FLASK_RUN_HOST = $(HOST)
+run: export FLASK_RUN_PORT = $(PORT)
 run: $(RUN_STAMP)
 	$(BIN)/flask --app confapp setup
 	@echo

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from confapp import demo
+from confapp import demo, links
 from confapp.admin import services as admin
 from confapp.admin.group_csv import ImportRejected
 from confapp.auth import services as users
@@ -55,6 +55,7 @@ def setup():
     else:
         click.echo("Database already holds conferences; demo not loaded.")
     demo.print_logins(echo=click.echo)
+    click.echo(f"Log in at {links.external_url('auth.login')}")
 
 
 @click.command("demo")
@@ -113,8 +114,7 @@ def _password_link(user: User, password: str | None) -> str | None:
         return None
     if user.password_hash:
         return None
-    with current_app.test_request_context(base_url=_base_url()):
-        return users.invitation_url(users.issue_invitation(user))
+    return users.invitation_url(users.issue_invitation(user))
 
 
 @click.command("import-groups")
@@ -197,10 +197,6 @@ def _group(conference: Conference, name: str) -> Group:
         return admin.find_group(conference, name)
     except admin.ConferenceError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _base_url() -> str:
-    return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
 
 
 def _safe_url() -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -105,3 +107,53 @@ def test_the_database_refuses_impossible_figures(conference):
         db.session.commit()
     db.session.rollback()
     assert db.session.execute(sa.select(Conference)).scalar_one() is conference
+
+
+@pytest.fixture
+def no_address_settings(monkeypatch):
+    """Neither CONFAPP_BASE_URL nor FLASK_RUN_HOST/PORT from the machine running the tests."""
+    for name in ("CONFAPP_BASE_URL", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _printed_link(output: str) -> str:
+    return re.search(r"One-time link to set a password: (\S+)", output)[1]
+
+
+def test_create_user_prints_the_link_on_confapp_base_url(database, tmp_path, no_address_settings):
+    no_address_settings.setenv("CONFAPP_BASE_URL", "https://conference.example.org")
+    no_address_settings.setenv("FLASK_RUN_PORT", "5401")  # the base URL wins over the port
+    app = make_app(database, tmp_path, SERVER_NAME=None)
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "chair@example.org", "--role", "site-admin"]
+    )
+    assert result.exit_code == 0, result.output
+    link = _printed_link(result.output)
+    assert link.startswith("https://conference.example.org/invite/")
+    # The printed link is the real one: it opens the set-password form.
+    page = app.test_client().get(urlsplit(link).path)
+    words = re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))
+    assert "For chair@example.org" in " ".join(words.split())
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_without_a_base_url_printed_links_name_the_port_flask_run_serves_on(
+    database, tmp_path, no_address_settings
+):
+    no_address_settings.setenv("FLASK_RUN_PORT", "5401")  # as `make run PORT=5401` sets it
+    app = make_app(database, tmp_path, SERVER_NAME=None)
+    runner = app.test_cli_runner()
+    setup = runner.invoke(args=["setup"])
+    assert "Log in at http://127.0.0.1:5401/login" in setup.output
+    result = runner.invoke(args=["create-user", "chair@example.org", "--role", "site-admin"])
+    assert _printed_link(result.output).startswith("http://127.0.0.1:5401/invite/")
+    # Served to the whole network (HOST=0.0.0.0): the link names this machine, not 0.0.0.0.
+    no_address_settings.setenv("FLASK_RUN_HOST", "0.0.0.0")
+    result = runner.invoke(args=["create-user", "door.chief@example.org", "--role", "site-admin"])
+    assert _printed_link(result.output).startswith("http://127.0.0.1:5401/invite/")
+    with app.app_context():
+        db.engine.dispose()

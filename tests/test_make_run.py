@@ -74,12 +74,24 @@ def test_make_run_first_time_in_a_fresh_folder(tmp_path):
         groups = opener.open(f"{base}/admin/conferences/1/groups").read().decode()
         assert "150 groups" in groups
         assert "21,000" in groups
+
+        # An invitation made on the Users page links to the port the demo is served on.
+        users = opener.open(f"{base}/admin/conferences/1/users").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', users)[1]
+        form = {"csrf_token": token, "email": "new@example.org", "role": "steward"}
+        invited = opener.open(
+            f"{base}/admin/conferences/1/users", data=urlencode(form).encode()
+        ).read()
+        link = re.search(r'<code id="invitation-link">([^<]+)</code>', invited.decode())[1]
+        assert link.startswith(f"{base}/invite/"), link
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=10)[0]
     assert "Empty database: loading the demo conference" in output
     assert "admin@example.org" in output and "demo-admin-pass" in output
     assert f"http://127.0.0.1:{port}/" in output
+    # The command line and the server agree on the address (not Flask's default port 5000).
+    assert f"Log in at http://127.0.0.1:{port}/login" in output
 
 
 def _wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:

@@ -10,11 +10,11 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from flask_login import current_user
 from werkzeug.security import generate_password_hash
 
-from confapp import audit
+from confapp import audit, links
 from confapp.extensions import db
 from confapp.models import Conference, CredentialHolder, Group, Role, RoleGrant, User, utcnow
 
@@ -317,10 +317,7 @@ def accept_invitation(user: User, token: str, password: str) -> bool:
 
 def invitation_url(token: str) -> str:
     """The absolute link a person opens to set their password."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("auth.invitation", token=token)
-    return url_for("auth.invitation", token=token, _external=True)
+    return links.external_url("auth.invitation", token=token)
 
 
 def mail_invitation(user: User, link: str) -> bool:

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
-from confapp import audit
+from confapp import audit, links
 from confapp.auth.access import COMMITTEE, delegate_or_404, group_or_404, requires
 from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
@@ -52,7 +52,7 @@ def badge_link_token(credential: Credential) -> str:
 
 def badge_link(credential: Credential) -> str:
     """The personal link that shows a badge on the holder's phone."""
-    return url_for("credentials.personal_badge", link=badge_link_token(credential), _external=True)
+    return links.external_url("credentials.personal_badge", link=badge_link_token(credential))
 
 
 def _pdf(data: bytes, filename: str) -> Response:
