@@ -159,7 +159,9 @@ class _ScottishCount:
         if released:
             self.rounding += released - credited - lost
         else:  # first stage: only weighted ballots can lose anything
-            self.rounding += sum(received.values(), Fraction(0)) - credited
+            self.rounding += sum(received.values()) - credited
+        if isinstance(self.rounding, Fraction) and self.rounding.denominator == 1:
+            self.rounding = int(self.rounding)
 
     def new_stage(self, action: str, subject: int | None) -> Stage:
         stage = Stage(len(self.stages) + 1, action, subject, {}, 0, 0)
