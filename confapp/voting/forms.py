@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, StringField
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 KINDS = [
     ("motion", "Motion"),
@@ -60,9 +60,23 @@ class DelegateChoicesField(Field):
 
 
 class EntryForm(FlaskForm):
-    """One delegation's vote on a teller's count, as the count sheet's buttons send it."""
+    """One delegation's vote on a teller's count, as the count sheet's buttons send it.
 
-    group = IntegerField(validators=[InputRequired()])
-    choice = StringField()  # block mode: for, against, abstain or none (checked by the service)
+    The sheet is one form for all its rows (one CSRF field, not 2,000), so each button says
+    both which delegation and what: tap = "<group id>:<choice>". group + choice say the same.
+    """
+
+    tap = StringField()
+    group = IntegerField(validators=[Optional()])
+    # for, against, abstain or none (checked by the service): the whole delegation's vote;
+    # in split mode "each" takes every delegate's own choice from the delegate-<id> fields.
+    choice = StringField()
     delegate = DelegateChoicesField()  # split mode: delegate-<id> = each present delegate's
     card = StringField()  # the card scanned to find the delegation, if one was
+
+    def tapped(self) -> tuple[int | None, str]:
+        """The delegation (None if the request named none) and the choice the teller tapped."""
+        if self.tap.data:
+            group, _, choice = self.tap.data.partition(":")
+            return (int(group) if group.isdigit() and len(group) < 10 else None), choice
+        return self.group.data, self.choice.data or ""

@@ -323,6 +323,26 @@ class Votes:
         """What two counts must agree on."""
         return (self.for_, self.against, self.abstain)
 
+    @property
+    def choice(self) -> str | None:
+        """The one option the whole vote went to ("none": not voting); None when it was split."""
+        given = [c for c, n in zip(CHOICES, self.key, strict=False) if n]
+        if len(given) > 1:
+            return None
+        return given[0] if given else "none"
+
+    @property
+    def words(self) -> str:
+        """As a teller reads it back: "For 1,000", "For 500 · Against 500", "Not voting"."""
+        parts = [(self.for_, "For"), (self.against, "Against"), (self.abstain, "Abstain")]
+        return " · ".join(f"{word} {n:,}" for n, word in parts if n) or "Not voting"
+
+    @property
+    def said(self) -> str:
+        """The same in a sentence: "400 against", "not voting"."""
+        parts = [(self.for_, "for"), (self.against, "against"), (self.abstain, "abstain")]
+        return ", ".join(f"{n:,} {word}" for n, word in parts if n) or "not voting"
+
 
 def votes_for_choice(choice: str, votes: int) -> Votes:
     """Block mode: the delegation's whole vote for one option (or not voting)."""
@@ -510,6 +530,23 @@ class Reconciliation:
         """Two tellers counted and agree on every delegation."""
         return len(self.tellers) == 2 and not self.disagreements
 
+    @property
+    def conflicts(self) -> list[Line]:
+        """Delegations both counts entered, differently: a teller must look again."""
+        return [
+            line
+            for line in self.lines
+            if line.first is not None and line.second is not None and not line.agrees
+        ]
+
+    @property
+    def one_sided(self) -> tuple[int, int]:
+        """How many delegations only count 1, and only count 2, has entered so far."""
+        return (
+            sum(1 for line in self.lines if line.first is not None and line.second is None),
+            sum(1 for line in self.lines if line.first is None and line.second is not None),
+        )
+
 
 def roll(ballot: Ballot) -> list[RollEntry]:
     """The frozen roll in the order the tellers walk the hall."""
@@ -539,6 +576,87 @@ def current_entries(ballot: Ballot, sheet: int) -> dict[int, Votes]:
             )
         )
     }
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One delegation on a teller's count sheet: the roll's figures and this count's entry."""
+
+    group_id: int
+    position: int
+    group_name: str
+    section: str
+    votes: int
+    delegates_present: int
+    entry: Votes | None
+
+
+def sheet_lines(ballot: Ballot, sheet: int | None) -> list[SheetLine]:
+    """The roll in walking order with one count's current entries, in a single query."""
+    entered = sa.and_(
+        TellerEntry.ballot_id == RollEntry.ballot_id,
+        TellerEntry.group_id == RollEntry.group_id,
+        TellerEntry.sheet == (sheet or 0),
+        TellerEntry.is_current.is_(True),
+    )
+    found = db.session.execute(
+        db.select(
+            RollEntry.group_id,
+            RollEntry.position,
+            RollEntry.group_name,
+            RollEntry.section,
+            RollEntry.votes,
+            RollEntry.delegates_present,
+            TellerEntry.id,
+            TellerEntry.for_votes,
+            TellerEntry.against_votes,
+            TellerEntry.abstain_votes,
+        )
+        .outerjoin(TellerEntry, entered)
+        .where(RollEntry.ballot_id == ballot.id)
+        .order_by(RollEntry.position)
+    )
+    return [
+        SheetLine(*row[:6], None if row[6] is None else Votes(*row[7:])) for row in found
+    ]
+
+
+@dataclass(frozen=True)
+class Running:
+    """A count's running total: delegations entered and the votes for each option."""
+
+    entered: int = 0
+    for_: int = 0
+    against: int = 0
+    abstain: int = 0
+
+    @classmethod
+    def of(cls, lines: list[SheetLine]) -> Running:
+        """The running total of the entries on these lines."""
+        entries = [line.entry for line in lines if line.entry is not None]
+        return cls(
+            len(entries),
+            sum(e.for_ for e in entries),
+            sum(e.against for e in entries),
+            sum(e.abstain for e in entries),
+        )
+
+
+def running_total(ballot: Ballot, sheet: int) -> Running:
+    """One count's running total, summed by the database (one row back, not 2,000)."""
+    entered, for_, against, abstain = db.session.execute(
+        db.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(TellerEntry.for_votes), 0),
+            sa.func.coalesce(sa.func.sum(TellerEntry.against_votes), 0),
+            sa.func.coalesce(sa.func.sum(TellerEntry.abstain_votes), 0),
+        ).where(
+            TellerEntry.ballot_id == ballot.id,
+            TellerEntry.sheet == sheet,
+            TellerEntry.is_current.is_(True),
+        )
+    ).one()
+    return Running(entered, for_, against, abstain)
 
 
 def reconcile(ballot: Ballot) -> Reconciliation:
@@ -738,3 +856,29 @@ def shares_by_group(ballot: Ballot) -> dict[int, list]:
     ):
         found.setdefault(share.group_id, []).append(share)
     return found
+
+
+def shares_of(ballot: Ballot, group_id: int) -> list:
+    """Split mode: one delegation's present delegates with their shares (plain rows)."""
+    return list(
+        db.session.execute(
+            db.select(RollShare.delegate_id, RollShare.group_id, RollShare.name, RollShare.share)
+            .where(RollShare.ballot_id == ballot.id, RollShare.group_id == group_id)
+            .order_by(RollShare.delegate_id)
+        )
+    )
+
+
+def current_choices(ballot: Ballot, sheet: int | None, group_id: int) -> dict[int, str]:
+    """Split mode: each delegate's choice on this count's current entry for the delegation."""
+    if not sheet:
+        return {}
+    choices = db.session.execute(
+        db.select(TellerEntry.choices).where(
+            TellerEntry.ballot_id == ballot.id,
+            TellerEntry.sheet == sheet,
+            TellerEntry.group_id == group_id,
+            TellerEntry.is_current.is_(True),
+        )
+    ).scalar()
+    return {int(d): c for d, c in (choices or {}).items()}

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from confapp.auth.access import of_conference_or_404, requires
 from confapp.checkin.forms import ActionForm
+from confapp.confirm import ask_first
 from confapp.extensions import db
 from confapp.models import Ballot, Role
 from confapp.voting import charts, services
@@ -75,21 +76,37 @@ def new_ballot(conference_id: int):
 def ballot(conference_id: int, ballot_id: int):
     """The chair's page: the steps, the roll, both counts side by side, the result."""
     ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
-    check = services.reconcile(ballot) if ballot.is_card_vote else None
     return render_template(
         "voting/ballot.html",
-        ballot=ballot,
-        check=check,
+        **_counts_view(ballot),
         shares=services.shares_by_group(ballot) if ballot.mode == "split" else {},
         totals=services.roll_totals(ballot),
-        chair=Role.ADMIN in current_user.roles_in(conference_id),
-        my_sheet=services.sheet_of(ballot, current_user),
-        action_form=ActionForm(),
         chart=charts.result_chart(ballot.result)
         if ballot.result and "overall" in ballot.result
         else None,
         on_projector=g.conference.projector_ballot_id == ballot.id,
+        declare_question=declare_question(ballot),
+        declare_detail=DECLARE_DETAIL,
     )
+
+
+@bp.route(f"{B}/counts")
+@requires(*FLOOR)
+def counts(conference_id: int, ballot_id: int):
+    """The two counts as they stand: the chair's page swaps this in every few seconds."""
+    ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
+    return render_template("voting/_counts.html", **_counts_view(ballot))
+
+
+def _counts_view(ballot: Ballot) -> dict:
+    """What the chair's page and its live fragment both show of the two counts."""
+    return {
+        "ballot": ballot,
+        "check": services.reconcile(ballot) if ballot.is_card_vote else None,
+        "chair": Role.ADMIN in current_user.roles_in(ballot.conference_id),
+        "my_sheet": services.sheet_of(ballot, current_user),
+        "action_form": ActionForm(),
+    }
 
 
 STEPS = {
@@ -103,6 +120,30 @@ STEPS = {
 }
 
 
+def declare_question(ballot: Ballot) -> str:
+    """What the chair is asked before a result is declared (the page's dialog says the same)."""
+    return f"Declare the result of {ballot.title}?"
+
+
+DECLARE_DETAIL = (
+    "Both counts agree on every delegation. Once declared the result is locked: "
+    "a recount is a new ballot."
+)
+
+
+def _ask_before_declaring(ballot: Ballot, target: str) -> str | None:
+    """The question page unless the chair confirmed; None when the declaration would be refused.
+
+    A declaration cannot be undone, so it asks first; but a refusal (the counts disagree) is
+    answered at once, saying why, rather than after a question.
+    """
+    if ballot.state not in services.ENTERING or not ballot.is_card_vote:
+        return None
+    if not services.reconcile(ballot).may_declare:
+        return None
+    return ask_first(declare_question(ballot), "Yes, declare", back=target, detail=DECLARE_DETAIL)
+
+
 @bp.route(f"{B}/step", methods=["POST"])
 @requires(Role.ADMIN)
 def step(conference_id: int, ballot_id: int):
@@ -113,6 +154,8 @@ def step(conference_id: int, ballot_id: int):
     if not form.validate_on_submit():
         return redirect(target)
     name = form.step.data
+    if name == "declare" and (question := _ask_before_declaring(ballot, target)):
+        return question
     try:
         if name == "recount":
             again = services.recount(ballot, current_user)
@@ -140,44 +183,63 @@ def step(conference_id: int, ballot_id: int):
 @bp.route(f"{B}/count")
 @requires(*FLOOR)
 def count(conference_id: int, ballot_id: int):
-    """A teller's count sheet: the delegations present in walking order, searchable."""
+    """A teller's count sheet: one compact row per delegation present, in walking order."""
     ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
     sheet = services.sheet_of(ballot, current_user)
-    rows = services.roll(ballot)
-    mine = services.current_entries(ballot, sheet) if sheet else {}
-    q = request.args.get("q", "").strip().lower()
-    card = request.args.get("card", "").strip()
-    one = request.args.get("group", type=int)
-    card_delegate = None
-    everyone = rows
-    if one:
-        rows = [r for r in rows if r.group_id == one]
-    elif card:
-        try:
-            found, card_delegate = services.delegation_for_card(ballot, card)
-            rows = [found]
-        except VotingError as problem:
-            flash(str(problem), "error")
-            rows = []
-    elif q:
-        rows = [r for r in rows if q in r.group_name.lower() or q in r.section.lower()]
-    running = services.count_result(ballot, mine, everyone) if sheet else None
+    everyone = services.sheet_lines(ballot, sheet)
+    rows, card_delegate, one = _narrowed(ballot, everyone)
+    last = request.args.get("last", type=int)
     return render_template(
         "voting/count.html",
         ballot=ballot,
         sheet=sheet,
         rows=rows,
-        mine=mine,
-        shares=services.shares_by_group(ballot) if ballot.mode == "split" else {},
-        running=running,
-        entered=len(mine),
-        totals=services.roll_totals(ballot),
+        delegations=len(everyone),
+        votes_present=sum(line.votes for line in everyone),
+        # Split mode asks each delegate only on a sheet narrowed to one delegation.
+        shares={one: services.shares_of(ballot, one)} if one and ballot.mode == "split" else {},
+        delegate_choices=services.current_choices(ballot, sheet, one) if one else {},
+        running=services.Running.of(everyone) if sheet else None,
+        last=next((line for line in everyone if line.group_id == last), None) if last else None,
         q=request.args.get("q", ""),
-        card=card,
-        narrowed=bool(one or card or q),
+        card=request.args.get("card", "").strip(),
+        narrowed=len(rows) != len(everyone) or bool(one),
         card_delegate=card_delegate,
+        open_for_entry=bool(sheet) and ballot.state in services.ENTERING,
         action_form=ActionForm(),
     )
+
+
+def _narrowed(ballot: Ballot, lines: list) -> tuple[list, int | None, int | None]:
+    """The rows a search, a scanned card or one delegation narrows the sheet to.
+
+    Returns the rows, the delegate whose card was scanned (split mode) and the one delegation
+    whose rows are shown when the sheet shows exactly one.
+    """
+    q = request.args.get("q", "").strip().lower()
+    card = request.args.get("card", "").strip()
+    one = request.args.get("group", type=int)
+    if one:
+        rows = [line for line in lines if line.group_id == one]
+        return rows, None, one if rows else None
+    if card:
+        try:
+            found, card_delegate = services.delegation_for_card(ballot, card)
+        except VotingError as problem:
+            flash(str(problem), "error")
+            return [], None, None
+        return (
+            [line for line in lines if line.group_id == found.group_id],
+            card_delegate,
+            (found.group_id),
+        )
+    if q:
+        return (
+            [line for line in lines if q in line.group_name.lower() or q in line.section.lower()],
+            None,
+            None,
+        )
+    return lines, None, None
 
 
 @bp.route(f"{B}/sheet", methods=["POST"])
@@ -200,47 +262,73 @@ def take_sheet(conference_id: int, ballot_id: int):
 @bp.route(f"{B}/entries", methods=["POST"])
 @requires(*FLOOR)
 def enter(conference_id: int, ballot_id: int):
-    """Enter (or correct) one delegation's vote on the teller's count."""
+    """Enter (or correct) one delegation's vote on the teller's count.
+
+    The sheet's script asks for JSON and updates the row in place; without script the answer
+    is the sheet again, at the row just entered.
+    """
     ballot = of_conference_or_404(Ballot, ballot_id, conference_id)
-    back = url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id)
+    as_json = request.accept_mimetypes.best == "application/json"
     form = EntryForm()
-    if not form.validate_on_submit():
-        if form.group.errors and "csrf_token" not in form.errors:
-            flash("Choose a delegation.", "error")
-        return redirect(back)
-    group_id = form.group.data
-    roll = db.session.get(services.RollEntry, (ballot.id, group_id))
+    group_id, choice = form.tapped()
     try:
+        if not form.validate_on_submit() or group_id is None:
+            raise VotingError("Choose a delegation.")
+        roll = db.session.get(services.RollEntry, (ballot.id, group_id))
         if roll is None:
             raise VotingError("That delegation is not on this ballot's roll.")
-        votes, choices = _entered_votes(ballot, roll, form)
-        services.enter_votes(
+        votes, choices = _entered_votes(ballot, roll, choice, form)
+        sheet = services.enter_votes(
             ballot, current_user, group_id, votes, choices=choices, card_code=form.card.data or ""
-        )
+        ).sheet
+        said = f"{roll.group_name}: {votes.said}."
     except VotingError as problem:
         db.session.rollback()
+        if as_json:
+            return {"error": str(problem), "group": group_id}, 422
         flash(str(problem), "error")
-        return redirect(back)
+        return redirect(url_for("voting.count", conference_id=conference_id, ballot_id=ballot.id))
     db.session.commit()
-    flash(f"{roll.group_name}: {_votes_text(votes)}.", "success")
-    return redirect(f"{back}#row-{group_id}")
-
-
-def _entered_votes(ballot: Ballot, roll, form: EntryForm) -> tuple[Votes, dict[int, str] | None]:
-    """The delegation's vote from the sheet: one choice (block), or each delegate's (split)."""
-    if ballot.mode != "split":
-        return services.votes_for_choice(form.choice.data or "", roll.votes), None
-    shares = {
-        s.delegate_id: s.share for s in services.shares_by_group(ballot).get(roll.group_id, [])
+    if not as_json:
+        return redirect(
+            url_for(
+                "voting.count",
+                conference_id=conference_id,
+                ballot_id=ballot_id,
+                last=group_id,
+                _anchor=f"row-{group_id}",
+            )
+        )
+    running = services.running_total(ballot, sheet)
+    return {
+        "group": group_id,
+        "entry": votes.words,
+        "choice": votes.choice,
+        "said": said,
+        "running": {
+            "entered": f"{running.entered:,}",
+            "for": f"{running.for_:,}",
+            "against": f"{running.against:,}",
+            "abstain": f"{running.abstain:,}",
+        },
     }
-    choices = {d: form.delegate.data.get(d, "none") for d in shares}
+
+
+def _entered_votes(
+    ballot: Ballot, roll, choice: str, form: EntryForm
+) -> tuple[Votes, dict[int, str] | None]:
+    """The delegation's vote from the sheet: one choice for all, or (split) each delegate's."""
+    if ballot.mode != "split":
+        return services.votes_for_choice(choice, roll.votes), None
+    shares = {s.delegate_id: s.share for s in services.shares_of(ballot, roll.group_id)}
+    if choice in services.CHOICES:  # the whole delegation voted alike: one tap for all
+        choices = dict.fromkeys(shares, choice)
+    else:
+        # A scanned card shows one delegate: the others keep what this count has for them.
+        sheet = services.sheet_of(ballot, current_user)
+        before = services.current_choices(ballot, sheet, roll.group_id)
+        choices = {d: form.delegate.data.get(d, before.get(d, "none")) for d in shares}
     return services.votes_for_delegates(shares, choices), choices
-
-
-def _votes_text(votes: Votes) -> str:
-    parts = [(votes.for_, "for"), (votes.against, "against"), (votes.abstain, "abstain")]
-    said = [f"{n:,} {word}" for n, word in parts if n]
-    return ", ".join(said) or "not voting"
 
 
 # Results, the projector and the API live in confapp/voting/results.py (same blueprint).

@@ -42,6 +42,11 @@ def url(floor, ballot, tail=""):
     return f"/conferences/{floor.conference.id}/ballots/{ballot.id}{tail}"
 
 
+def words(page: str) -> str:
+    """The page's text as read, without its tags."""
+    return " ".join(re.sub(r"<[^>]+>", "", page).split())
+
+
 def flashes(client, response) -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
@@ -60,7 +65,7 @@ class TestTellerSheet:
         assert response.headers["Location"].endswith(f"#row-{leeds}")
         page = client.get(url(floor, ballot, "/count")).get_data(as_text=True)
         assert "You keep <strong>count 1</strong>" in page
-        assert "For 1,000" in page and "1/3" in page  # running total: 1 of 3 delegations
+        assert "For 1,000" in page and "1/3 entered" in words(page)  # 1 of 3 delegations
         entry = db.session.execute(sa.select(TellerEntry)).scalar_one()
         assert (entry.sheet, entry.for_votes, entry.teller_id) == (1, 1000, floor.teller.id)
 
@@ -104,7 +109,7 @@ class TestTellerSheet:
         client.post(url(floor, ballot, "/sheet"))
         ann, ben = floor.people["Ann"].id, floor.people["Ben"].id
         sheet = client.get(url(floor, ballot, "/count")).get_data(as_text=True)
-        assert "Enter each delegate" in sheet and f'name="delegate-{ann}"' not in sheet
+        assert "Each delegate…" in sheet and f'name="delegate-{ann}"' not in sheet
         leeds = floor.groups["Leeds"].id
         one = client.get(url(floor, ballot, f"/count?group={leeds}")).get_data(as_text=True)
         assert re.findall(r'data-group="([^"]+)"', one) == ["Leeds"]
@@ -173,7 +178,7 @@ class TestChair:
         )
         db.session.commit()
         client.post(url(floor, ballot, "/step"), data={"step": "close"})
-        client.post(url(floor, ballot, "/step"), data={"step": "declare"})
+        client.post(url(floor, ballot, "/step"), data={"step": "declare", "confirmed": "yes"})
         page = client.get(url(floor, ballot)).get_data(as_text=True)
         assert 'id="verdict">CARRIED' in page and "71.43%" in page and "<svg" in page
 
