@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from flask import Blueprint, abort, g, jsonify, render_template
 from flask_login import current_user
 
@@ -13,7 +15,7 @@ from confapp.models import Ballot, BallotState, Role
 from confapp.pdf import html_to_pdf
 from confapp.spreadsheet import csv_text
 from confapp.text import utc_iso
-from confapp.voting import charts, services
+from confapp.voting import charts, services, tally
 from confapp.voting.views import FLOOR, B, C, bp
 
 # ---- results --------------------------------------------------------------------------------
@@ -26,11 +28,85 @@ def _declared(conference_id: int, ballot_id: int) -> Ballot:
     return ballot
 
 
-RESULT_COLUMNS = ("row", "section", "votes_present", "for", "against", "abstain", "not_voting")
+# The chair's page, the PDFs and the projector read a stored result through charts.figures.
+bp.add_app_template_global(charts.figures, "result_figures")
+
+RESULT_COLUMNS = (
+    "",
+    "section",
+    "votes_present",
+    "for",
+    "against",
+    "abstain",
+    "not_voting",
+    "for_percent",
+    "against_percent",
+)
+WEIGHTED_COLUMNS = (
+    "",
+    "section",
+    "weight",
+    "for_percent",
+    "against_percent",
+    "weighted_for",
+    "weighted_against",
+)
+
+
+def _card_vote_rows(shown: charts.Figures) -> list[list]:
+    """Each section and all sections as cast, each row with its own percentages."""
+    total_label = "All card votes (not weighted)" if shown.weighted is not None else "All sections"
+    rows = [list(RESULT_COLUMNS)]
+    for kind, row in [("section", s) for s in shown.sections] + [("overall", shown.total)]:
+        rows.append(
+            [
+                kind,
+                total_label if kind == "overall" else row.label,
+                row.votes_present,
+                row.for_,
+                row.against,
+                row.abstain,
+                row.not_voting,
+                row.for_percent or "",
+                row.against_percent or "",
+            ]
+        )
+    return rows
+
+
+def _weighted_rows(shown: charts.Figures) -> list[list]:
+    """Each section's share and weight, its part of the weighted share, and that share."""
+    if shown.weighted is None:
+        return []
+    rows: list[list] = [[], list(WEIGHTED_COLUMNS)]
+    for w in shown.weighted:
+        rows.append(
+            [
+                "weighted section",
+                w.label,
+                w.weight,
+                w.for_percent or "",
+                w.against_percent or "",
+                w.for_points,
+                w.against_points,
+            ]
+        )
+    rows.append(
+        [
+            "weighted result",
+            "Weighted result",
+            "100%",
+            "",
+            "",
+            shown.weighted_for or "",
+            shown.weighted_against or "",
+        ]
+    )
+    return rows
 
 
 def result_csv(ballot: Ballot) -> str:
-    """A declared result as CSV: sections, overall, then each delegation's vote."""
+    """A declared result as CSV: the card votes, what decided (when weighted), each delegation."""
     rows: list[list] = []
     result = ballot.result
     rows.append(["ballot", ballot.title])
@@ -39,33 +115,11 @@ def result_csv(ballot: Ballot) -> str:
     if "overall" not in result:
         rows.append(["show of hands", result.get("hands", "")])
         return csv_text(rows)
-    rows.append(
-        [
-            "",
-            "section",
-            "votes_present",
-            "for",
-            "against",
-            "abstain",
-            "not_voting",
-            "for_percent",
-            "against_percent",
-        ]
-    )
-    for label, s in [("section", s) for s in result["sections"]] + [("overall", result["overall"])]:
-        rows.append(
-            [
-                label,
-                s["section"] or "All sections",
-                s["votes_present"],
-                s["for"],
-                s["against"],
-                s["abstain"],
-                s["not_voting"],
-                s["for_percent"] or "",
-                s["against_percent"] or "",
-            ]
-        )
+    shown = charts.figures(result)
+    if shown.weighted is not None:
+        rows.append(["decided on", "the weighted result"])
+    rows.extend(_card_vote_rows(shown))
+    rows.extend(_weighted_rows(shown))
     rows.append([])
     rows.append(["delegation", "section", "votes_present", "for", "against", "abstain"])
     for d in result["delegations"]:
@@ -146,6 +200,7 @@ def _screen(conference) -> str:
         ballot=ballot,
         totals=services.roll_totals(ballot),
         chart=chart,
+        needed=tally.Majority.from_text(ballot.majority).describe(),
     )
 
 
@@ -182,6 +237,59 @@ def ballot_json(ballot_id: int):
         else None,
         "declared_at": utc_iso(ballot.declared_at),
         "carried": ballot.is_carried,
-        "result": ballot.result if ballot.state == BallotState.DECLARED else None,
+        "result": api_result(ballot.result) if ballot.state == BallotState.DECLARED else None,
     }
     return jsonify(body)
+
+
+def _exact(for_: Fraction | None) -> str | None:
+    return None if for_ is None else f"{for_.numerator}/{for_.denominator}"
+
+
+def api_result(stored: dict | None) -> dict | None:
+    """The stored result, its keys as declared, with the card votes' own unweighted percentages
+    ("card_votes") and, when weighted, each section's part of the weighted share ("weighting").
+
+    "overall" keeps its meaning: when weighted, its percentages are the weighted ones.
+    """
+    if not stored or "overall" not in stored:
+        return stored
+    shown = charts.figures(stored)
+    total = shown.total
+    cast = total.for_ + total.against
+    body = stored | {
+        "card_votes": {
+            "votes_present": total.votes_present,
+            "for": total.for_,
+            "against": total.against,
+            "abstain": total.abstain,
+            "not_voting": total.not_voting,
+            "cast": cast,
+            "for_percent": total.for_percent,
+            "against_percent": total.against_percent,
+            "for_share_exact": _exact(Fraction(total.for_, cast) if cast else None),
+        },
+        "weighting": None,
+    }
+    if shown.weighted is not None:
+        sections = stored["sections"]
+        parts = tally.weighted_parts([(s["weight"] or 0, s["for"], s["against"]) for s in sections])
+        exact = None if parts is None else sum((p.for_points for p in parts), Fraction(0)) / 100
+        body["weighting"] = {
+            "for_percent": shown.weighted_for,
+            "against_percent": shown.weighted_against,
+            "for_share_exact": _exact(exact),
+            "sections": [
+                {
+                    "section": w.label,
+                    "weight": s["weight"],
+                    "counts_for": w.weight,
+                    "for_percent": w.for_percent,
+                    "against_percent": w.against_percent,
+                    "weighted_for": w.for_points,
+                    "weighted_against": w.against_points,
+                }
+                for w, s in zip(shown.weighted, sections, strict=True)
+            ],
+        }
+    return body

@@ -232,6 +232,29 @@ def percent_text(value: Fraction | int) -> str:
     return f"{sign}{hundredths // 100}.{hundredths % 100:02d}%"
 
 
+def percent_texts(values: Sequence[Fraction], total: Fraction | None = None) -> list[str]:
+    """Percentages (0..100 scale, not negative) to 2 places that add up to the total shown.
+
+    `total` is the figure, already to 2 places, the parts must add up to; by default their exact
+    sum rounded half-up, as percent_text shows it. Each part is rounded down to the hundredth and
+    the hundredths still missing go to the largest remainders, earliest first on a tie. So a
+    for/against pair always adds up to 100.00%, and each section's part of a weighted share adds
+    up to the weighted share shown.
+    """
+    if any(v < 0 for v in values):
+        raise ValueError("percent_texts takes percentages that are not negative.")
+    exact = [Fraction(v) * 100 for v in values]
+    hundredths = [math.floor(v) for v in exact]
+    target = math.floor(sum(exact, Fraction(0)) + _HALF) if total is None else total * 100
+    missing = int(target) - sum(hundredths)
+    if target != int(target) or not 0 <= missing <= len(exact):
+        raise ValueError(f"Parts adding up to {sum(values, Fraction(0))} cannot show as {total}.")
+    by_remainder = sorted(range(len(exact)), key=lambda i: hundredths[i] - exact[i])
+    for i in by_remainder[:missing]:
+        hundredths[i] += 1
+    return [f"{h // 100}.{h % 100:02d}%" for h in hundredths]
+
+
 def _percent(part: int, cast: int) -> Fraction | None:
     return Fraction(100 * part, cast) if cast else None
 
@@ -271,16 +294,42 @@ def _checked_weights(
     return dict(section_weights)  # type: ignore[arg-type]  # None ruled out above
 
 
-def _weighted_for_share(sections: Sequence[SectionResult]) -> Fraction | None:
+@dataclass(frozen=True)
+class WeightedPart:
+    """One section's part of a weighted result, exact: the parts add up to the weighted share."""
+
+    # The share of the result this section counts for, 0..1: its weight over the weights counted.
+    counts_for: Fraction
+    # Percentage points (0..100) this section gives the weighted for and against shares.
+    for_points: Fraction
+    against_points: Fraction
+
+
+def weighted_parts(sections: Sequence[tuple[int, int, int]]) -> list[WeightedPart] | None:
+    """Each (weight, for, against) section's part of the weighted result; None if nothing cast."""
     # A section with no votes cast has no for share to weigh. Its weight is left out and the
     # other sections' weights renormalise (50/50 with one section silent: the other counts 100%),
     # rather than counting the silent section as 0% for, which would defeat any motion.
-    counted = [s for s in sections if s.cast]
-    if not counted:
+    total_weight = sum(weight for weight, for_, against in sections if for_ + against)
+    if not total_weight:
         return None
-    total_weight = sum(s.weight or 0 for s in counted)
-    weighted = sum((Fraction((s.weight or 0) * s.for_, s.cast) for s in counted), Fraction(0))
-    return weighted / total_weight
+    parts = []
+    for weight, for_, against in sections:
+        cast = for_ + against
+        counts_for = Fraction(weight, total_weight) if cast else Fraction(0)
+        parts.append(
+            WeightedPart(
+                counts_for=counts_for,
+                for_points=100 * counts_for * Fraction(for_, cast) if cast else Fraction(0),
+                against_points=100 * counts_for * Fraction(against, cast) if cast else Fraction(0),
+            )
+        )
+    return parts
+
+
+def _weighted_for_share(sections: Sequence[SectionResult]) -> Fraction | None:
+    parts = weighted_parts([(s.weight or 0, s.for_, s.against) for s in sections])
+    return None if parts is None else sum((p.for_points for p in parts), Fraction(0)) / 100
 
 
 def tally(
