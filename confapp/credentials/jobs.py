@@ -23,6 +23,7 @@ from confapp.models import (
     User,
     utcnow,
 )
+from confapp.text import plural, thousands
 
 STALE_AFTER = timedelta(minutes=30)  # a run still "running" this long lost its worker
 
@@ -51,9 +52,12 @@ def create(
     group_id: int | None = None,
 ) -> PrintJob:
     """Record a print run, counting what it will print; the caller commits and starts it."""
-    query = selection(conference, kind, scope, group_id)
+    query = selection(conference, kind, scope, group_id).order_by(None)
+    if kind == PrintKind.CARDS and conference.card_rule.mode == "block":
+        # One card per delegation (badges.cards_for): the delegations are counted.
+        query = query.with_only_columns(Delegate.group_id).distinct()
     total = db.session.execute(
-        db.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        db.select(sa.func.count()).select_from(query.subquery())
     ).scalar_one()
     job = PrintJob(
         conference_id=conference.id,
@@ -91,10 +95,13 @@ def run(app: Flask, job_id: int) -> None:
             items = badge_data.badges_for(
                 conference, selection(conference, job.kind, job.scope, job.group_id)
             )
+            if job.kind == PrintKind.CARDS:
+                items = _cards(conference, items)
             job.total = len(items)
             db.session.commit()
 
             def progress(done: int, total: int) -> None:
+                # Each chunk's progress committed at once: the page's poll may reach any worker.
                 job.done = done
                 db.session.commit()
 
@@ -134,15 +141,42 @@ def run(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
+def _cards(conference: Conference, chosen: list[badge_data.BadgeData]):
+    """The cards for the chosen voting delegates' delegations, as the conference's mode has them."""
+    groups = sorted({badge.group_id for badge in chosen})
+    voting = badge_data.badges_for(conference, badge_data.voting_query(conference, groups))
+    return badge_data.cards_for(conference.card_rule.mode, chosen, voting)
+
+
 def state(job: PrintJob) -> dict:
-    """What the progress bar reads."""
+    """What the progress bar reads, and what is happening in words."""
     status = job.status
     if status in (JobStatus.QUEUED, JobStatus.RUNNING) and job.created_at < utcnow() - STALE_AFTER:
         status = JobStatus.FAILED  # its worker stopped; the committee starts a new run
+    error = job.error or ("interrupted" if status != job.status else "")
     return {
         "id": job.id,
         "status": status,
         "done": job.done,
         "total": job.total,
-        "error": job.error or ("interrupted" if status != job.status else ""),
+        "error": error,
+        "words": _words(job.kind, status, job.done, job.total, error),
     }
+
+
+def _words(kind: str, status: str, done: int, total: int, error: str) -> str:
+    """What the run is doing, as the page says it."""
+    # The stage follows from what the database holds (status, done, total): no worker has to
+    # say it, and any worker can answer the page's poll.
+    things = plural(total, "badge" if kind == PrintKind.BADGES else "card-vote card")
+    if status == JobStatus.DONE:
+        return f"Done: {things}, ready to download."
+    if status == JobStatus.FAILED:
+        return f"The run failed: {error or 'unknown error'}. Start a new run."
+    if status == JobStatus.QUEUED:
+        return f"Waiting to start: {things}."
+    if done == 0:
+        return f"Preparing {things}: names, QR codes, fonts…"
+    if done < total:
+        return f"Rendering pages: {thousands(done)} of {things} done…"
+    return f"Putting the pages of {things} into one PDF…"

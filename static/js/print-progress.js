@@ -1,5 +1,6 @@
 // Print run progress: asks the server for the run's state until it is done or failed.
-// The state lives in the database, so any worker (or host) can answer.
+// The state lives in the database, so any worker (or host) can answer; the words come from
+// the server too (credentials/jobs.py), the same as the page without JavaScript shows.
 (function () {
   "use strict";
   var box = document.getElementById("print-job");
@@ -11,15 +12,13 @@
 
   function show(state) {
     bar.max = state.total || 1;
-    bar.value = state.done;
-    if (state.status === "done") {
-      status.textContent = "Done: " + state.total + " printed.";
-      download.hidden = false;
-    } else if (state.status === "failed") {
-      status.textContent = "The run failed: " + (state.error || "unknown error");
+    if (state.status === "running" && state.done === 0) {
+      bar.removeAttribute("value"); // preparing: a moving bar that claims no figure yet
     } else {
-      status.textContent = "Rendering… " + state.done + " of " + state.total;
+      bar.value = state.done;
     }
+    if (status.textContent !== state.words) status.textContent = state.words;
+    download.hidden = state.status !== "done";
     box.setAttribute("data-status", state.status);
     return state.status === "done" || state.status === "failed";
   }
@@ -27,7 +26,7 @@
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
-      .then(function (state) { if (!show(state)) setTimeout(poll, 500); })
+      .then(function (state) { if (!show(state)) setTimeout(poll, 400); })
       .catch(function () { setTimeout(poll, 2000); }); // a dropped request: try again
   }
 

@@ -347,8 +347,9 @@ def test_cards_are_for_voting_delegates_with_their_group_vote_and_code(
 # ---- big runs: chunks in worker processes, joined in order -------------------------------------
 
 
-def test_a_big_run_renders_in_chunks_in_worker_processes_in_order(app, tmp_path, monkeypatch):
-    # Small numbers so that this runs fast: 20 badges in 3 chunks of 8, on 2 workers.
+def test_a_big_run_renders_in_chunks_joined_in_order(app, tmp_path, monkeypatch):
+    # Small numbers so that this runs fast: 20 badges in 3 chunks of 8, on 2 workers (this
+    # process renders the last chunks while the workers start).
     monkeypatch.setattr(render, "PARALLEL_FROM", 10)
     monkeypatch.setattr(render, "CHUNK_MIN", 8)
     monkeypatch.setattr(render, "CHUNK_MAX", 8)
@@ -369,6 +370,20 @@ def test_a_big_run_renders_in_chunks_in_worker_processes_in_order(app, tmp_path,
         sorted(codes[8:16]),
         sorted(codes[16:20]),
     ]
+
+
+def test_chunks_are_whole_pages_and_a_big_run_ends_in_small_ones():
+    # One process: a page or two at a time, so that the bar moves about every half second.
+    assert render.chunk_sizes(40, 8, 1) == [16, 16, 8]
+    assert render.chunk_sizes(10, 8, 1) == [10]
+    # Workers: big chunks, then small ones for this process while the workers start.
+    sizes = render.chunk_sizes(2000, 8, 2)
+    assert sum(sizes) == 2000 and set(sizes[:-5]) == {64} and sizes[-5:] == [16] * 5
+    for total, per_page, workers in [(2000, 8, 2), (500, 1, 4), (301, 4, 2), (100, 8, 4)]:
+        sizes = render.chunk_sizes(total, per_page, workers)
+        assert sum(sizes) == total
+        assert all(size % per_page == 0 for size in sizes[:-1]), "a chunk ends mid-page"
+        assert min(sizes[:-1]) >= render.CHUNK_MIN and max(sizes) <= render.CHUNK_MAX
 
 
 def test_a_small_run_reports_its_progress_once(app):
