@@ -77,6 +77,9 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp import cli, templating
 
     cli.init_app(app)
+    from confapp.elections.command import count_stv_command
+
+    app.cli.add_command(count_stv_command)
     templating.init_app(app)
     return app
 

@@ -105,9 +105,10 @@ class _ScottishCount:
         exhausted: int | Fraction = 0
         for value, papers in sorted(self.papers.pop(candidate).items(), reverse=True):
             transfer_value = surplus * value // total  # five places, remainder ignored
+            count = sum(self.groups[gid][1] for gid, _ in papers)
             stage.notes.append(
-                f"{len(papers)} bundles at {units_to_str(value, DECIMALS)} pass on at "
-                f"{units_to_str(transfer_value, DECIMALS)}"
+                f"{count} papers at {units_to_str(value, DECIMALS)} pass on at "
+                f"{units_to_str(transfer_value, DECIMALS)} each"
             )
             exhausted += self.move(papers, transfer_value, received)
         self.votes[candidate] = self.quota_units
