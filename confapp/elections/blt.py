@@ -199,7 +199,7 @@ def _name_and_party(text: str) -> tuple[str, str]:
 
 
 def _repair(text: str) -> str:
-    """Undo UTF-8 read as Windows-1252 ('LeÃ³dhas' -> 'Leòdhas'), if that is what it is."""
+    """Undo UTF-8 read as Windows-1252 ('LeÃ³dhas' -> 'Leódhas'), if that is what it is."""
     if "Ã" not in text and "Â" not in text:
         return text
     try:
