@@ -42,6 +42,7 @@ class ReviewCard:
     group: Group
     people: list[Delegate]  # everyone the group has registered, in the order the card lists
     facts: rules.DelegationFacts  # its entitlement, seats taken and the equality rule's say
+    sentence: str  # its entitlement, told of the group by name (the committee is not its secretary)
     waiting: int  # registrations submitted and not proposed in a substitution
     substitutions: list[Substitution]
 
@@ -65,7 +66,7 @@ def review_queue(conference: Conference) -> ReviewQueue:
     # Parsed once: the rules are JSON columns, and entitle() would otherwise reparse per group.
     rule, card_rule = conference.rule, conference.card_rule
     cards = []
-    for group in sorted(groups, key=lambda g: g.name.lower()):
+    for group in sorted(groups, key=_in_queue_order):
         people = everyone[group.id]
         holding = [d for d in people if d.is_active and d.id not in pending_incoming]
         entitled = ent.entitle(rule, card_rule, group.figures)
@@ -74,6 +75,7 @@ def review_queue(conference: Conference) -> ReviewQueue:
                 group=group,
                 people=people,
                 facts=places.delegation_facts(rule, group.members, entitled, holding),
+                sentence=rules.entitlement_sentence(group.members, entitled, subject=group.name),
                 waiting=sum(
                     1
                     for d in people
@@ -83,6 +85,39 @@ def review_queue(conference: Conference) -> ReviewQueue:
             )
         )
     return ReviewQueue(cards, rules.facts_asked(rule), pending_incoming)
+
+
+def _in_queue_order(group: Group) -> tuple[str, int]:
+    return group.name.lower(), group.id
+
+
+def queue_anchor(group: Group) -> int | None:
+    """The card to return to after a decision on `group`: its own while it still has something
+    waiting, else the next group's in the queue (or the last one's); None when nothing waits."""
+    conference_id = group.conference_id
+    waiting = db.session.execute(
+        db.select(Group.id, Group.name).where(
+            Group.conference_id == conference_id,
+            db.or_(
+                Group.id.in_(
+                    db.select(Delegate.group_id).where(
+                        Delegate.conference_id == conference_id,
+                        Delegate.status == Status.SUBMITTED,
+                    )
+                ),
+                Group.id.in_(
+                    db.select(Substitution.group_id).where(
+                        Substitution.conference_id == conference_id,
+                        Substitution.status == SubstitutionStatus.PENDING,
+                    )
+                ),
+            ),
+        )
+    ).all()
+    order = sorted(waiting, key=_in_queue_order)
+    here = _in_queue_order(group)
+    after = [row.id for row in order if _in_queue_order(row) >= here]
+    return after[0] if after else (order[-1].id if order else None)
 
 
 def _submitted(conference: Conference) -> list[Delegate]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from confapp.admin import bp, registrations
@@ -32,13 +32,24 @@ from confapp.security import local_path
 @requires(Role.ADMIN)
 def queue(conference_id: int):
     """Groups with registrations or substitutions waiting, with all a decision needs."""
-    return render_template("admin/queue.html", queue=registrations.review_queue(g.conference))
+    return render_template(
+        "admin/queue.html",
+        queue=registrations.review_queue(g.conference),
+        at=session.pop(QUEUE_AT, None),
+    )
 
 
-def _decided(form: ReviewButtonForm, conference_id: int, decide: Callable[[], str]):
-    """Run a decision and commit it, saying what it did (or why not); back to where it was made.
+# The card a decision returns to: its anchor for the browser, and this note for the page to
+# show what was done on that card (the reviewer is not at the top, where messages usually are).
+QUEUE_AT = "queue_at"
 
-    `decide` makes the decision through a registration use case and returns what to say.
+
+def _decided(form: ReviewButtonForm, group: Group, decide: Callable[[], str]):
+    """Run a decision and commit it, saying what it did (or why not); back to the group's card.
+
+    `decide` makes the decision through a registration use case and returns what to say. The
+    queue is long: the reviewer returns to the card they were on, or, when that group has
+    nothing more waiting, to the next one, not to the top of the page.
     """
     try:
         done = decide()
@@ -48,8 +59,12 @@ def _decided(form: ReviewButtonForm, conference_id: int, decide: Callable[[], st
     else:
         db.session.commit()
         flash(done, "success")
-    default = url_for("admin.queue", conference_id=conference_id)
-    return redirect(local_path(form.next.data) or default)
+    target = local_path(form.next.data) or url_for("admin.queue", conference_id=group.conference_id)
+    anchor = registrations.queue_anchor(group)
+    if anchor is not None and "#" not in target:
+        session[QUEUE_AT] = anchor
+        target += f"#group-{anchor}"
+    return redirect(target)
 
 
 @bp.route("/conferences/<int:conference_id>/people/<int:delegate_id>/approve", methods=["POST"])
@@ -62,7 +77,7 @@ def approve(conference_id: int, delegate_id: int):
         registration.approve(delegate, current_user)
         return f"Approved {delegate.name} ({delegate.group.name})."
 
-    return _decided(ReviewButtonForm(), conference_id, decide)
+    return _decided(ReviewButtonForm(), delegate.group, decide)
 
 
 @bp.route("/conferences/<int:conference_id>/people/<int:delegate_id>/reject", methods=["POST"])
@@ -76,7 +91,7 @@ def reject(conference_id: int, delegate_id: int):
         registration.reject(delegate, current_user, form.reason.data or "")
         return f"Rejected {delegate.name} ({delegate.group.name})."
 
-    return _decided(form, conference_id, decide)
+    return _decided(form, delegate.group, decide)
 
 
 @bp.route("/conferences/<int:conference_id>/groups/<int:group_id>/approve", methods=["POST"])
@@ -89,7 +104,7 @@ def approve_delegation(conference_id: int, group_id: int):
         count = registration.approve_delegation(group, current_user)
         return f"Approved {count} registration(s) of {group.name}."
 
-    return _decided(ReviewButtonForm(), conference_id, decide)
+    return _decided(ReviewButtonForm(), group, decide)
 
 
 @bp.route(
@@ -110,7 +125,7 @@ def decide_substitution(conference_id: int, substitution_id: int):
         )
         return f"Substitution {substitution.status}."
 
-    return _decided(form, conference_id, decide)
+    return _decided(form, substitution.group, decide)
 
 
 @bp.route("/conferences/<int:conference_id>/groups/<int:group_id>/seating", methods=["GET", "POST"])

@@ -224,14 +224,19 @@ def seat_counts(people: list[Person]) -> Counter:
     return Counter(p.seat for p in people if p.seat)
 
 
-def entitlement_sentence(members: int, entitled: ent.Entitlement) -> str:
-    """'Your group has 1,240 members: 3 delegates, one extra women's seat, card vote 1,240.'"""
+def entitlement_sentence(
+    members: int, entitled: ent.Entitlement, *, subject: str = "Your group"
+) -> str:
+    """'Your group has 1,240 members: 3 delegates, one extra women's seat, card vote 1,240.'
+
+    `subject` names the group for those who are not its secretary (the committee's queue).
+    """
     parts = [_n(entitled.base_delegates, "delegate")]
     for grant in entitled.reserved:
         count = "one" if grant.seats == 1 else str(grant.seats)
         parts.append(f"{count} extra {grant.seat.label}{'' if grant.seats == 1 else 's'}")
     parts.append(f"card vote {entitled.card_vote:,}")
-    return f"Your group has {_n(members, 'member')}: {', '.join(parts)}."
+    return f"{subject} has {_n(members, 'member')}: {', '.join(parts)}."
 
 
 def _n(count: int, singular: str, plural: str | None = None) -> str:
