@@ -142,6 +142,9 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
     offline = data.get("offline", False)
     if not isinstance(offline, bool):
         raise BadScan("offline", "'offline' must be true or false.")
+    offline_answer = data.get("offline_answer")
+    if offline_answer is not None and offline_answer not in ("ok", "refused"):
+        raise BadScan("offline_answer", '\'offline_answer\' must be "ok" or "refused".')
     conference = data.get("conference")
     if conference is not None:
         conference = _id(conference)
@@ -159,6 +162,7 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
         door=door,
         scanned_at=_parse_time(data.get("scanned_at")),
         is_offline=offline,
+        offline_answer=offline_answer,
     )
     return scan, conference, browser
 
@@ -166,7 +170,7 @@ def parse_scan(data: dict) -> tuple[ScanInput, int | None, str]:
 def _check_names(data: dict) -> None:
     """Every field is one the API knows, and none is null."""
     known = {"code", "delegate_id", "reason", "door", "direction", "nonce", "scanned_at"}
-    known |= {"offline", "conference", "device"}
+    known |= {"offline", "offline_answer", "conference", "device"}
     unknown = sorted(set(data) - known)
     if unknown:
         name = printable(unknown[0], limit=100)  # said back as text anyone can show

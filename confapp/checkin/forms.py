@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -22,12 +22,6 @@ class TokenForm(FlaskForm):
         validators=[Length(max=100)],
         description="Which device this is, e.g. 'Handheld 3' (optional).",
     )
-
-
-class CloseDayForm(FlaskForm):
-    """Check everyone out at the end of a day."""
-
-    confirm = BooleanField("Yes, check out everyone who is inside", validators=[DataRequired()])
 
 
 class ActionForm(FlaskForm):

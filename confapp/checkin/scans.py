@@ -129,6 +129,14 @@ class ScanInput:
     door: str | None = None  # a device token's own door when not given
     scanned_at: datetime | None = None
     is_offline: bool = False
+    offline_answer: str | None = None  # what the device answered on its own: 'ok' or 'refused'
+
+    @property
+    def may_have_let_through(self) -> bool:
+        """The device may have let the person through on its own answer (flag it if refused)."""
+        # A device that says it refused the scan too (a made-up code, a badge passed back)
+        # let nobody through: nothing to flag. One that says nothing may have.
+        return self.is_offline and self.offline_answer != ScanStatus.REFUSED
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,7 @@ _PG_WRITE = """
         SELECT {values},
                CASE WHEN decided.is_ok THEN 'ok' ELSE 'refused' END,
                CASE WHEN decided.is_ok THEN NULL ELSE :refusal END,
-               :is_offline AND NOT decided.is_ok
+               :may_flag AND NOT decided.is_ok
         FROM decided
         ON CONFLICT (device, nonce) DO NOTHING
         RETURNING id, status
@@ -402,6 +410,7 @@ def _scan_params(
         "scanned_at": scanned_at,
         "received_at": received_at,
         "is_offline": scan.is_offline,
+        "may_flag": scan.may_have_let_through,
         "manual_reason": scan.manual_reason[:300],
         "refusal": refusal,
     }
@@ -422,7 +431,7 @@ def _outcome(connection, row, scan: ScanInput, person, written, refusal, scanned
         person=person,
         since=since,
         door=door,
-        is_flagged=scan.is_offline and status == ScanStatus.REFUSED,
+        is_flagged=scan.may_have_let_through and status == ScanStatus.REFUSED,
     )
 
 
@@ -494,7 +503,7 @@ def _write_sqlite(connection, move: str, params: dict, audit: dict):
         | {
             "status": status,
             "reason": None if ok else params["refusal"],
-            "is_flagged": params["is_offline"] and not ok,
+            "is_flagged": params["may_flag"] and not ok,
         },
     ).scalar()
     if scan_id is None:

@@ -18,8 +18,10 @@ from flask_login import current_user
 
 from confapp.auth.access import COMMITTEE, of_conference_or_404, requires
 from confapp.checkin import presence, services
-from confapp.checkin.forms import ActionForm, CloseDayForm, DoorForm, TokenForm
+from confapp.checkin.forms import ActionForm, DoorForm, TokenForm
 from confapp.checkin.scans import WORDS
+from confapp.checkin.shown import scanned_by
+from confapp.confirm import ask_first
 from confapp.downloads import download
 from confapp.extensions import db
 from confapp.models import Delegate, DeviceToken, Door, Presence, Role, Scan, ScanStatus
@@ -29,13 +31,13 @@ bp = Blueprint("checkin", __name__)
 AT_THE_DOOR = (Role.STEWARD, Role.ADMIN)
 C = "/conferences/<int:conference_id>"
 A = COMMITTEE
-INSIDE_SHOWN = 500  # the presence page lists this many people; search finds the rest
+PER_PAGE = 50  # people inside, or scans, per page: a phone scrolls through 50, not 500
 
 
 @bp.context_processor
 def scan_words():
-    """The words the scan page shows, for the tables of scans."""
-    return {"scan_words": WORDS}
+    """The words the scan page shows, and who scanned in words, for the tables of scans."""
+    return {"scan_words": WORDS, "scanned_by": scanned_by}
 
 
 @bp.route(f"{C}/door")
@@ -74,16 +76,15 @@ def presence_page(conference_id: int):
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Delegate.name.ilike(f"%{q}%"))
-    inside = db.session.execute(query.limit(INSIDE_SHOWN + 1)).scalars().all()
+    inside = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template(
         "checkin/presence.html",
         now=now,
-        inside=inside[:INSIDE_SHOWN],
-        more=len(inside) > INSIDE_SHOWN,
+        inside=inside,
         doors=services.doors(conference),
         door_id=door_id,
         q=q,
-        close_form=CloseDayForm(),
+        close_form=ActionForm(),
     )
 
 
@@ -172,8 +173,18 @@ def make_token(conference_id: int):
 @bp.route(f"{A}/doors/tokens/<int:token_id>/revoke", methods=["POST"])
 @requires(Role.ADMIN)
 def revoke_token(conference_id: int, token_id: int):
-    """Revoke a scanner token."""
+    """Revoke a scanner token, once the committee has said yes."""
     device = of_conference_or_404(DeviceToken, token_id, conference_id)
+    back = url_for("checkin.doors", conference_id=conference_id)
+    scanner = f"{device.label} at {device.door.name}" if device.label else device.door.name
+    question = ask_first(
+        f"Revoke the scanner token for {scanner}?",
+        "Yes, revoke it",
+        back=back,
+        detail="A scanner using it is refused from now on; a new token must be made for it.",
+    )
+    if question is not None:
+        return question
     if ActionForm().validate_on_submit():
         try:
             services.revoke_device_token(device, current_user)
@@ -182,13 +193,13 @@ def revoke_token(conference_id: int, token_id: int):
         else:
             db.session.commit()
             flash(f"The token for {device.door.name} is revoked.", "success")
-    return redirect(url_for("checkin.doors", conference_id=conference_id))
+    return redirect(back)
 
 
 @bp.route(f"{A}/scans")
 @requires(Role.ADMIN)
 def scans(conference_id: int):
-    """The latest scans at every door; flagged and refused ones can be picked out."""
+    """The scans at every door, newest first, a page at a time; flagged or refused ones apart."""
     query = (
         db.select(Scan)
         .where(Scan.conference_id == conference_id)
@@ -196,19 +207,20 @@ def scans(conference_id: int):
             sa.orm.joinedload(Scan.door),
             sa.orm.joinedload(Scan.delegate).joinedload(Delegate.group),
             sa.orm.joinedload(Scan.user),
-            sa.orm.joinedload(Scan.device_token),
+            sa.orm.joinedload(Scan.device_token).joinedload(DeviceToken.door),
         )
         .order_by(Scan.id.desc())  # the order the doors decided in (see person())
-        .limit(300)
     )
     show = request.args.get("show", "")
     if show == "flagged":
         query = query.where(Scan.is_flagged.is_(True))
     elif show == "refused":
         query = query.where(Scan.status == ScanStatus.REFUSED.value)
+    else:
+        show = ""
     return render_template(
         "checkin/scans.html",
-        scans=db.session.execute(query).scalars().all(),
+        scans=db.paginate(query, per_page=PER_PAGE, error_out=False),
         show=show,
         undo_form=ActionForm(),
     )
@@ -238,15 +250,22 @@ def undo_scan(conference_id: int, scan_id: int):
 @bp.route(f"{A}/presence/close", methods=["POST"])
 @requires(Role.ADMIN)
 def close_day(conference_id: int):
-    """Check out everyone inside at the end of the day."""
-    form = CloseDayForm()
-    if form.validate_on_submit():
+    """Check out everyone inside at the end of the day, once the committee has said yes."""
+    back = url_for("checkin.presence_page", conference_id=conference_id)
+    inside = presence.summary(g.conference).inside_now
+    question = ask_first(
+        f"Close the day: check out all {inside:,} inside?",
+        "Yes, close the day",
+        back=back,
+        detail="Each gets an exit on their record; badges are scanned in again the next morning.",
+    )
+    if question is not None:
+        return question
+    if ActionForm().validate_on_submit():
         count = services.close_day(g.conference, current_user)
         db.session.commit()
-        flash(f"Day closed: {count} checked out.", "success")
-    else:
-        flash("Tick the box to confirm that everyone inside is to be checked out.", "error")
-    return redirect(url_for("checkin.presence_page", conference_id=conference_id))
+        flash(f"Day closed: {count:,} checked out.", "success")
+    return redirect(back)
 
 
 @bp.route(f"{A}/attendance.csv")

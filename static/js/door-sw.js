@@ -5,8 +5,9 @@
 // its HTML names (its stylesheets, scripts, and one modulepreload link per module of
 // js/door/), which the page hands over (js/door/main.js keepForOffline).
 "use strict";
-// A new version drops the copies the earlier ones kept (v1 kept js/door.js, now gone).
-var CACHE = "confapp-door-v2";
+// A new version drops the copies the earlier ones kept (v1 kept js/door.js, now gone; v3:
+// the answer's colours, "Type a code", who is inside in the name search).
+var CACHE = "confapp-door-v3";
 var DOOR_PAGE = /^\/conferences\/\d+\/door$/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });

@@ -12,10 +12,14 @@ from openapi_spec_validator import validate
 
 from confapp import factories
 from confapp.checkin import services
-from confapp.checkin.scans import token_hash
+from confapp.checkin.scans import ScanInput, Scanner, record_scan, token_hash
+from confapp.credentials.services import live_credential
 from confapp.extensions import db
 from confapp.models import AuditEntry, DeviceToken, Presence, Role, Scan
 from tests.checkin.test_scan_api import scan
+
+# Badge codes are letters A-Z and digits 2-7: made-up codes of letters only.
+DIGITS_TO_LETTERS = str.maketrans("0123456789", "ABCDEFGHIJ")
 
 
 def _steward_scan(client, conference_id, code, direction="in", **fields):
@@ -173,6 +177,22 @@ class TestPresence:
         assert "1,400" in page  # card votes present
         assert "Close the day" not in page  # the committee's tool only
 
+    def test_the_people_inside_come_fifty_to_a_page(self, client, login, door):
+        leeds = door.people["Ann"].group
+        for number in range(52):
+            person = factories.approved_person(door.conference, leeds, f"Zed {number:02d}")
+            scan(client, door.token, live_credential(person).code)
+        login(door.steward)
+        url = f"/conferences/{door.conference.id}/presence"
+        first = client.get(url).get_data(as_text=True)
+        assert "Page 1 of 2 · 52 inside" in first
+        assert first.count(">Zed ") == 50 and ">Zed 49<" in first and ">Zed 50<" not in first
+        second = client.get(url + "?page=2").get_data(as_text=True)
+        assert second.count(">Zed ") == 2 and ">Zed 51<" in second
+        # A search keeps its words from page to page.
+        found = client.get(url + "?q=Zed+5").get_data(as_text=True)
+        assert found.count(">Zed ") == 2 and ">Zed 50<" in found and "Page 1 of" not in found
+
     def test_a_persons_history_lists_entries_and_exits(self, client, login, door):
         scan(client, door.token, door.code("Ann"))
         scan(client, door.token, door.code("Ann"), "out")
@@ -221,13 +241,16 @@ class TestCommitteeTools:
             scan(client, door.token, door.code(name))
         login(self.admin(door))
         url = f"/admin/conferences/{door.conference.id}/presence/close"
-        unconfirmed = client.post(url)
+        question = client.post(url)
         db.session.expire_all()
-        assert db.session.get(Presence, door.people["Ann"].id).is_inside  # not ticked: nothing
-        client.post(url, data={"confirm": "y"})
+        assert db.session.get(Presence, door.people["Ann"].id).is_inside  # not confirmed: nothing
+        asked = question.get_data(as_text=True)
+        assert question.status_code == 200
+        assert "Close the day: check out all 3 inside?" in asked and "Yes, close the day" in asked
+        closed = client.post(url, data={"confirmed": "yes"})
         db.session.expire_all()
         inside = db.session.execute(sa.select(Presence).where(Presence.is_inside)).all()
-        assert inside == [] and unconfirmed.status_code == 302
+        assert inside == [] and closed.status_code == 302
         exits = (
             db.session.execute(
                 sa.select(Scan).where(Scan.direction == "out", Scan.manual_reason == "day closed")
@@ -279,13 +302,51 @@ class TestCommitteeTools:
             as_text=True
         )
         assert "Handheld 9" in listing and token not in listing
-        client.post(f"/admin/conferences/{door.conference.id}/doors/tokens/{stored.id}/revoke")
+        revoke = f"/admin/conferences/{door.conference.id}/doors/tokens/{stored.id}/revoke"
+        question = client.post(revoke)
+        assert "Revoke the scanner token for Handheld 9 at Main entrance?" in question.get_data(
+            as_text=True
+        )
+        db.session.expire_all()
+        assert db.session.get(DeviceToken, stored.id).revoked_at is None  # not confirmed: in use
+        assert scan(client, token, door.code("Yan"))["word"] == "ADMITTED"
+        client.post(revoke, data={"confirmed": "yes"})
         response = client.post(
             "/api/v1/scans",
             json={"code": door.code("Ben"), "direction": "in", "nonce": "z"},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 401
+
+    def test_the_scans_list_says_who_scanned_in_words(self, client, login, door):
+        scan(client, door.token, door.code("Ann"))  # the Main entrance's "Handheld 1"
+        login(door.steward)
+        _steward_scan(client, door.conference.id, door.code("Ben"), device="phone-1")
+        # The demo conference's scans are made with no login (confapp/demo.py).
+        demo = Scanner(conference_id=door.conference.id, actor="demo", browser="demo")
+        record_scan(
+            demo,
+            ScanInput(direction="in", nonce="demo-1", code=door.code("Yan"), door="Side door"),
+        )
+        client.post("/logout")
+        login(self.admin(door))
+        page = client.get(f"/admin/conferences/{door.conference.id}/scans").get_data(as_text=True)
+        by = re.findall(r"<td data-label=\"By\">([^<]*)</td>", page)
+        assert by == ["demo data", door.steward.email, "scanner “Handheld 1”"]
+        assert "uNone" not in page and f"u{door.steward.id}:" not in page
+
+    def test_the_scans_list_comes_a_page_at_a_time(self, client, login, door):
+        for number in range(53):
+            scan(client, door.token, f"AAAAAAAAAAAA{number:04d}".translate(DIGITS_TO_LETTERS))
+        login(self.admin(door))
+        url = f"/admin/conferences/{door.conference.id}/scans"
+        first = client.get(url).get_data(as_text=True)
+        assert first.count("scan-row") == 50 and "Page 1 of 2 · 53 scans" in first
+        assert f'href="/admin/conferences/{door.conference.id}/scans?page=2"' in first
+        second = client.get(url + "?page=2").get_data(as_text=True)
+        assert second.count("scan-row") == 3 and "← Newer" in second
+        # The oldest scan is last on the last page.
+        assert second.rindex("AAAAAAAAAAAAAAAA") > second.index("AAAAAAAAAAAAAAAB")
 
     def test_doors_are_added_once_by_name(self, client, login, door):
         login(self.admin(door))

@@ -170,6 +170,32 @@ def test_a_late_offline_scan_the_server_would_refuse_is_flagged(client, door):
     assert stored.is_offline and stored.is_flagged
 
 
+def test_an_offline_scan_the_device_refused_too_is_not_flagged(client, door):
+    scan(client, door.side_token, door.code("Ann"))  # online at the side door
+    earlier = (utcnow() - timedelta(minutes=3)).isoformat() + "Z"
+    # Offline, the main door's roster knew she was inside: its steward saw ALREADY INSIDE.
+    passed_back = scan(
+        client,
+        door.token,
+        door.code("Ann"),
+        offline=True,
+        offline_answer="refused",
+        scanned_at=earlier,
+    )
+    # ... and a made-up code: UNKNOWN on the phone as on the server.
+    made_up = scan(client, door.token, "ABCDEFGHIJKLMNOP", offline=True, offline_answer="refused")
+    # The roster said ADMITTED (it was out of date): the steward let her through.
+    let_in = scan(client, door.token, door.code("Ann"), offline=True, offline_answer="ok")
+    answers = [(a["reason"], a["flagged"]) for a in (passed_back, made_up, let_in)]
+    assert answers == [("already_inside", False), ("unknown", False), ("already_inside", True)]
+    stored = [db.session.get(Scan, a["scan_id"]) for a in (passed_back, made_up, let_in)]
+    assert [(s.is_offline, s.is_flagged) for s in stored] == [
+        (True, False),
+        (True, False),
+        (True, True),
+    ]
+
+
 def test_an_offline_admission_takes_the_time_it_happened(client, door):
     earlier = utcnow() - timedelta(minutes=10)
     answer = scan(
@@ -228,6 +254,11 @@ def test_a_door_token_scans_at_its_own_door_when_none_is_named(client, door):
         ({"direction": "in", "nonce": "a", "delegate_id": "1", "reason": "x"}, "delegate_id"),
         ({"direction": "in", "nonce": "a", "delegate_id": True, "reason": "x"}, "delegate_id"),
         ({"direction": "in", "nonce": "a", "code": "A", "offline": "yes"}, "offline"),
+        (
+            {"direction": "in", "nonce": "a", "code": "A", "offline_answer": "maybe"},
+            "offline_answer",
+        ),
+        ({"direction": "in", "nonce": "a", "code": "A", "offline_answer": True}, "offline_answer"),
         ({"direction": "in", "nonce": "a", "code": "A", "door": 3}, "door"),
         ({"direction": "in", "nonce": "a", "code": "A", "scanned_at": "yesterday"}, "scanned_at"),
         (

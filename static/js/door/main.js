@@ -4,7 +4,7 @@ import { app, urls } from "./page.js";
 import { openQueue, newScan } from "./queue.js";
 import { loadSavedRoster } from "./roster.js";
 import { restoreSettings } from "./settings.js";
-import { listenForScanner, focusScan } from "./scanner.js";
+import { listenForScanner, offerTyping, focusScan } from "./scanner.js";
 import { offerCamera } from "./camera.js";
 import { offerNameSearch } from "./search.js";
 import { closeAnswerOnTap } from "./answer.js";
@@ -22,6 +22,7 @@ function openDoor() {
   loadSavedRoster();
   restoreSettings();
   listenForScanner((code) => sendScan(newScan({ code: code })));
+  offerTyping();
   offerCamera((code) => sendScan(newScan({ code: code })));
   offerNameSearch((person, reason) => sendScan(newScan({ delegate_id: person.id, reason: reason })));
   closeAnswerOnTap();

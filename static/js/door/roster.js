@@ -83,3 +83,6 @@ export function peopleMatching(query) {
 }
 
 export function isInside(personId) { return !!index.inside[personId]; }
+
+// Since when and by which door the person is inside ({since, door}), or null if not inside.
+export function insideSince(personId) { return index.inside[personId] || null; }

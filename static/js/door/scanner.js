@@ -9,6 +9,22 @@ export function focusScan() {
   $("scan-code").focus();
 }
 
+// "Type a code": when the camera cannot read a badge, the steward types its printed code. The
+// field normally keeps the phone's keyboard down (inputmode none: a scanner types, not a
+// thumb); this button brings the keyboard up, and pressed again puts it away.
+export function offerTyping() {
+  const button = $("type-code");
+  const field = $("scan-code");
+  button.addEventListener("click", () => {
+    const typing = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(typing));
+    field.setAttribute("inputmode", typing ? "text" : "none");
+    field.placeholder = typing ? "Type the code under the QR" : "Scan a badge";
+    field.blur(); // the phone reads inputmode when the field gains focus
+    field.focus();
+  });
+}
+
 // Each code sent (Enter) goes to onCode; the field clears for the next badge.
 export function listenForScanner(onCode) {
   const field = $("scan-code");

@@ -1,20 +1,27 @@
 // A lost badge: find the person by name or group in the roster, and admit them (or let them out) by name.
 import { $ } from "./page.js";
-import { peopleMatching, isInside } from "./roster.js";
+import { peopleMatching, insideSince, downloadRoster } from "./roster.js";
 import { direction } from "./settings.js";
-import { passName } from "./words.js";
+import { passName, clock } from "./words.js";
 import { focusScan } from "./scanner.js";
 
 let chosen = null;
 
 // The "Badge lost? Find by name" box; onAdmit(person, reason) when the steward admits someone.
 export function offerNameSearch(onAdmit) {
-  $("name-toggle").addEventListener("click", () => {
+  const toggle = $("name-toggle");
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.addEventListener("click", () => {
     const box = $("name-search");
     box.hidden = !box.hidden;
-    if (!box.hidden) $("name-q").focus(); else focusScan();
+    toggle.setAttribute("aria-expanded", String(!box.hidden));
+    if (box.hidden) { focusScan(); return; }
+    $("name-q").focus();
+    // Who is inside changes at every door: ask for the latest before the steward picks someone.
+    downloadRoster().then(listAgain).catch(() => { /* offline: the roster we have */ });
   });
-  $("name-q").addEventListener("input", (event) => listPeople(event.target.value.trim().toLowerCase()));
+  $("name-q").addEventListener("input", listAgain);
+  document.querySelectorAll("input[name=direction]").forEach((radio) => radio.addEventListener("change", listAgain));
   $("manual-cancel").addEventListener("click", () => { $("manual-form").hidden = true; chosen = null; });
   $("manual-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -26,26 +33,48 @@ export function offerNameSearch(onAdmit) {
     $("name-q").value = "";
     $("name-results").textContent = "";
     $("name-search").hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
     chosen = null;
   });
+}
+
+function listAgain() {
+  if (!$("name-search").hidden) listPeople($("name-q").value.trim().toLowerCase());
+}
+
+// Why the steward cannot admit (or let out) this person by name, or null if they can.
+function cannotPass(person, way) {
+  if (!person.approved) return "NOT APPROVED";
+  const inside = insideSince(person.id);
+  if (way === "in" && inside) return "inside since " + clock(inside.since) + (inside.door ? " (" + inside.door + ")" : "");
+  if (way === "out" && !inside) return "not inside";
+  return null;
 }
 
 function listPeople(query) {
   const list = $("name-results");
   list.textContent = "";
   if (query.length < 2) return;
+  const way = direction();
   peopleMatching(query).forEach((p) => {
     const item = document.createElement("li");
     const label = document.createElement("span");
-    label.textContent = p.name + " · " + p.group + " · " + passName(p.pass_type) +
-      (p.approved ? "" : " · NOT APPROVED") + (isInside(p.id) ? " · inside" : "");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "small";
-    button.textContent = direction() === "in" ? "Admit…" : "Let out…";
-    button.addEventListener("click", () => choose(p));
+    label.textContent = p.name + " · " + p.group + " · " + passName(p.pass_type);
     item.appendChild(label);
-    item.appendChild(button);
+    const why = cannotPass(p, way);
+    if (why) {
+      const state = document.createElement("span");
+      state.className = "state";
+      state.textContent = why;
+      item.appendChild(state);
+    } else {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.textContent = way === "in" ? "Admit…" : "Let out…";
+      button.addEventListener("click", () => choose(p));
+      item.appendChild(button);
+    }
     list.appendChild(item);
   });
 }

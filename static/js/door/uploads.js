@@ -74,11 +74,14 @@ function answer(reply, offline) {
   refreshCountersSoon();
 }
 
-// What the server would say, from the roster; the scan waits in the queue to be uploaded.
+// What the server would say, from the roster; the scan waits in the queue to be uploaded,
+// saying what the steward was told (a scan refused here too is no surprise to flag later).
 function answerOffline(scan) {
+  const own = answerFromRoster(scan);
   scan.offline = true;
+  scan.offline_answer = own.status;
   keepWaiting(scan);
-  answer(answerFromRoster(scan), true);
+  answer(own, true);
   showNet(online);
   if (online) uploadWaiting();
 }
