@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from confapp import audit, links
 from confapp.auth.access import COMMITTEE, delegate_or_404, group_or_404, requires
+from confapp.confirm import ask_first
 from confapp.credentials import badges as badge_data
 from confapp.credentials import jobs
 from confapp.credentials import services as credentials
@@ -166,15 +167,29 @@ def reissue(conference_id: int, delegate_id: int):
     if delegate is None or delegate.conference_id != conference_id:
         abort(404)
     reason = (ReissueForm().reason.data or "").strip()
+    back = url_for("registration.delegation", group_id=delegate.group_id)
     if delegate.status != Status.APPROVED:
         flash(f"{delegate.name} is {delegate.status}: only approved people have badges.", "error")
     elif not reason:
         flash("Give the reason for the reissue (lost badge, name corrected, ...).", "error")
+    elif (
+        question := ask_first(
+            f"Reissue {delegate.name}'s badge?", "Yes, reissue", back=back, detail=REISSUE_DETAIL
+        )
+    ) is not None:
+        return question
     else:
         credentials.issue(delegate, current_user, reason)
         db.session.commit()
         flash(f"New badge code for {delegate.name}; the old one is revoked.", "success")
-    return redirect(url_for("registration.delegation", group_id=delegate.group_id))
+    return redirect(back)
+
+
+# Why a reissue asks first: the badge in the person's hand stops working at once.
+REISSUE_DETAIL = (
+    "The badge they hold now stops working at the door (a scan says “revoked”); "
+    "print or send them the new one."
+)
 
 
 @bp.route(f"{COMMITTEE}/people/<int:delegate_id>/badge.pdf", methods=["POST"])

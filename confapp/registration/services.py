@@ -240,13 +240,57 @@ def update(delegate: Delegate, details: PersonDetails, actor: User) -> Delegate:
     return delegate
 
 
-def withdraw(delegate: Delegate, actor: User, reason: str = "") -> None:
-    """Take a person off the delegation (before the deadline; after it, substitute)."""
+def is_unsent_draft(delegate: Delegate) -> bool:
+    """A draft never sent to the committee: nobody but the secretary has seen it."""
+    return delegate.status == Status.DRAFT and delegate.submitted_at is None
+
+
+def check_withdraw(delegate: Delegate, actor: User) -> None:
+    """Refuse (RegistrationError) a withdrawal that cannot be done; asked before confirming."""
+    if is_unsent_draft(delegate):
+        raise RegistrationError(
+            f"{delegate.name} is a draft nobody has seen yet: delete them instead."
+        )
     if delegate.status not in ACTIVE_STATUSES:
         raise RegistrationError(f"{delegate.name} is already {delegate.status}.")
-    lock_group(delegate.group)
     _check_open(delegate.group, actor)
+
+
+def withdraw(delegate: Delegate, actor: User, reason: str = "") -> None:
+    """Take a sent person off the delegation (before the deadline; after it, substitute)."""
+    check_withdraw(delegate, actor)
+    lock_group(delegate.group)
+    db.session.refresh(delegate)  # under the lock: as it stands now
+    check_withdraw(delegate, actor)
     _set_status(delegate, Status.WITHDRAWN, actor, reason or "withdrawn by the group")
+    _flush_or_refuse()
+
+
+def check_delete(delegate: Delegate, actor: User) -> None:
+    """Refuse (RegistrationError) deleting anyone but a draft never sent to the committee."""
+    if not is_unsent_draft(delegate):
+        raise RegistrationError(
+            f"{delegate.name} was sent to the credentials committee: withdraw them instead, "
+            "so the committee sees it."
+        )
+    _check_open(delegate.group, actor)
+
+
+def delete_draft(delegate: Delegate, actor: User) -> None:
+    """Delete a draft never sent to the committee; the audit log keeps what it held."""
+    check_delete(delegate, actor)
+    group = delegate.group
+    lock_group(group)
+    db.session.refresh(delegate)  # under the lock: a submit may have sent it meanwhile
+    check_delete(delegate, actor)
+    audit.record(
+        "delegate.delete",
+        delegate,
+        before=audit.snapshot(delegate),
+        summary=f"{delegate.name} ({delegate.seat_label}, draft) deleted from {group.name}",
+        actor=actor,
+    )
+    db.session.delete(delegate)
     _flush_or_refuse()
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from confapp.auth.access import delegate_or_404, group_or_404
+from confapp.confirm import ask_first
 from confapp.extensions import db
 from confapp.models import (
     BASE_SEAT,
@@ -27,6 +28,7 @@ from confapp.registration.services import PersonDetails, RegistrationError
 bp = Blueprint("registration", __name__)
 
 NEW_PERSON = "new"
+DELETE_DETAIL = "A draft the committee has not seen: the entry and what you typed are removed."
 
 
 def _seat_choices(group: Group) -> list[tuple[str, str]]:
@@ -99,6 +101,9 @@ def delegation(group_id: int):
             s.incoming_id for s in substitutions if s.status == SubstitutionStatus.PENDING
         },
         withdraw_form=WithdrawForm(),
+        withdraw_detail=_withdraw_detail,
+        delete_detail=DELETE_DETAIL,
+        unsent=services.is_unsent_draft,
     )
 
 
@@ -164,19 +169,70 @@ def edit(group_id: int, delegate_id: int):
 @bp.route("/groups/<int:group_id>/people/<int:delegate_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(group_id: int, delegate_id: int):
-    """Take a person off the delegation."""
+    """Take a person the committee has seen off the delegation, once the secretary confirms."""
     group = group_or_404(group_id)
     person = delegate_or_404(group, delegate_id)
-    form = WithdrawForm()
+    back = url_for("registration.delegation", group_id=group.id)
     try:
-        services.withdraw(person, current_user, form.reason.data or "")
+        services.check_withdraw(person, current_user)
+    except RegistrationError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    question = ask_first(
+        f"Withdraw {person.name}?", "Yes, withdraw", back=back, detail=_withdraw_detail(person)
+    )
+    if question is not None:
+        return question
+    try:
+        services.withdraw(person, current_user, WithdrawForm().reason.data or "")
     except RegistrationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
         flash(f"{person.name} withdrawn.", "success")
-    return redirect(url_for("registration.delegation", group_id=group.id))
+    return redirect(back)
+
+
+def _withdraw_detail(person) -> str:
+    """What withdrawing this person undoes, in the words the question page and dialog use."""
+    if person.status == Status.APPROVED:
+        return (
+            f"{person.name} is approved: their badge stops working at the door, and their "
+            "place is free for someone else. To bring them back, register them again for "
+            "the committee to approve."
+        )
+    return (
+        f"The committee will not decide on {person.name}, and their place is free for someone "
+        "else. To bring them back, register them again."
+    )
+
+
+@bp.route("/groups/<int:group_id>/people/<int:delegate_id>/delete", methods=["POST"])
+@login_required
+def delete(group_id: int, delegate_id: int):
+    """Delete a draft never sent to the committee, once the secretary confirms."""
+    group = group_or_404(group_id)
+    person = delegate_or_404(group, delegate_id)
+    back = url_for("registration.delegation", group_id=group.id)
+    try:
+        services.check_delete(person, current_user)
+    except RegistrationError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    question = ask_first(f"Delete {person.name}?", "Yes, delete", back=back, detail=DELETE_DETAIL)
+    if question is not None:
+        return question
+    name = person.name
+    try:
+        services.delete_draft(person, current_user)
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{name} deleted.", "success")
+    return redirect(back)
 
 
 @bp.route("/groups/<int:group_id>/submit", methods=["POST"])

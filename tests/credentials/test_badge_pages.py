@@ -95,10 +95,20 @@ def test_reissue_revokes_the_old_code_and_the_old_link_says_so(
         )
     )
     assert "Give the reason for the reissue" in refused
-    page = text(
+    # The badge in her hand would stop working: the committee is asked first.
+    question = text(
         client.post(
             f"/admin/conferences/{conference.id}/people/{ann.id}/reissue",
             data={"reason": "lost badge"},
+        )
+    )
+    assert "Reissue Siân Ó Súilleabháin's badge?" in question
+    assert "stops working at the door" in question and "Yes, reissue" in question
+    assert _live(ann).code == old_code
+    page = text(
+        client.post(
+            f"/admin/conferences/{conference.id}/people/{ann.id}/reissue",
+            data={"reason": "lost badge", "confirmed": "yes"},
             follow_redirects=True,
         )
     )

@@ -43,7 +43,11 @@ GROUP_ROUTES: dict[tuple[str, str], tuple[Form, str]] = {
         "other_draft_id",
     ),
     ("POST", f"{G}/people/<int:delegate_id>/withdraw"): (
-        lambda w: {"reason": "moved away"},
+        lambda w: {"reason": "moved away", "confirmed": "yes"},
+        "other_delegate_id",
+    ),
+    ("POST", f"{G}/people/<int:delegate_id>/delete"): (
+        lambda w: {"confirmed": "yes"},
         "other_draft_id",
     ),
     ("POST", f"{G}/submit"): (no_form, ""),

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from confapp.extensions import db
 from confapp.models import AuditEntry, Delegate, Role, Status, utcnow
+from confapp.registration import services
 from tests import factories
 from tests.registration.conftest import person
 
@@ -144,18 +145,110 @@ def test_after_the_deadline_only_substitutions(client, conference, leeds, secret
     page = text(add(client, leeds, name="Late", email="late@example.org"))
     assert "The registration deadline has passed: changes now go through a substitution" in page
     (ann,) = delegates(leeds)
-    page = text(client.post(f"/groups/{leeds.id}/people/{ann.id}/withdraw", follow_redirects=True))
+    page = text(
+        client.post(
+            f"/groups/{leeds.id}/people/{ann.id}/delete",
+            data={"confirmed": "yes"},
+            follow_redirects=True,
+        )
+    )
     assert "deadline has passed" in page
     assert delegates(leeds)[0].status == "draft"
 
 
-def test_withdraw_frees_the_seat(client, leeds, secretary):
-    for i in range(3):
+def _submitted_three(client, leeds) -> list[Delegate]:
+    """Ann (a woman) and two men registered and sent to the committee."""
+    add(client, leeds, is_woman="y")
+    for i in range(2):
         add(client, leeds, name=f"Person {i}", email=f"p{i}@example.org")
-    first = delegates(leeds)[0]
-    client.post(f"/groups/{leeds.id}/people/{first.id}/withdraw", data={"reason": "moved away"})
-    assert delegates(leeds)[0].status == Status.WITHDRAWN
+    client.post(f"/groups/{leeds.id}/submit")
+    return delegates(leeds)
+
+
+def _audit(action: str) -> list[AuditEntry]:
+    return list(
+        db.session.execute(db.select(AuditEntry).where(AuditEntry.action == action)).scalars()
+    )
+
+
+def test_withdrawing_asks_first_then_frees_the_seat(client, leeds, secretary):
+    first = _submitted_three(client, leeds)[1]
+    url = f"/groups/{leeds.id}/people/{first.id}/withdraw"
+
+    question = client.post(url, data={"reason": "moved away"})
+    assert question.status_code == 200
+    page = text(question)
+    assert "Withdraw Person 0?" in page
+    assert "The committee will not decide on Person 0" in page
+    assert "Yes, withdraw" in page and "Cancel" in page
+    assert delegates(leeds)[1].status == Status.SUBMITTED  # nothing happened yet
+
+    done = text(
+        client.post(url, data={"reason": "moved away", "confirmed": "yes"}, follow_redirects=True)
+    )
+    assert "Person 0 withdrawn." in done
+    assert delegates(leeds)[1].status == Status.WITHDRAWN
+    assert [e.after["status_reason"] for e in _audit("delegate.withdrawn")] == ["moved away"]
     assert "added as delegate" in text(add(client, leeds, name="New", email="new@example.org"))
+
+
+def test_withdrawing_an_approved_delegate_says_the_badge_stops_working(
+    client, conference, leeds, secretary
+):
+    ann = _submitted_three(client, leeds)[0]
+    services.approve(ann, factories.user(conf=conference, role=Role.ADMIN))
+    db.session.commit()
+    page = text(client.post(f"/groups/{leeds.id}/people/{ann.id}/withdraw"))
+    assert "Withdraw Ann Jones?" in page
+    assert "Ann Jones is approved: their badge stops working at the door" in page
+    assert delegates(leeds)[0].status == Status.APPROVED
+
+
+def test_a_draft_is_deleted_after_asking_and_the_audit_log_keeps_it(client, leeds, secretary):
+    add(client, leeds, is_woman="y")
+    ann_id = delegates(leeds)[0].id
+    group_page = client.get(f"/groups/{leeds.id}").get_data(as_text=True)
+    assert 'data-confirm="Delete Ann Jones?"' in group_page
+    assert f"/people/{ann_id}/withdraw" not in group_page  # a draft is deleted, not withdrawn
+    url = f"/groups/{leeds.id}/people/{ann_id}/delete"
+
+    page = text(client.post(url))
+    assert "Delete Ann Jones?" in page and "Yes, delete" in page
+    assert len(delegates(leeds)) == 1
+
+    done = text(client.post(url, data={"confirmed": "yes"}, follow_redirects=True))
+    assert "Ann Jones deleted." in done
+    assert delegates(leeds) == []
+    assert "0 of 3 delegates" in done
+    (entry,) = _audit("delegate.delete")
+    assert (entry.entity_id, entry.actor) == (ann_id, "sec@leeds.example.org")
+    assert entry.before["name"] == "Ann Jones" and entry.before["status"] == "draft"
+    assert "Ann Jones (delegate, draft) deleted from Leeds" in entry.summary
+
+
+def test_a_draft_is_not_withdrawn_and_a_sent_person_not_deleted(client, leeds, secretary):
+    sent = _submitted_three(client, leeds)[0]
+    add(client, leeds, name="Dee", email="dee@example.org", pass_type="alternate", seat=None)
+    draft = delegates(leeds)[-1]
+
+    page = text(
+        client.post(
+            f"/groups/{leeds.id}/people/{draft.id}/withdraw",
+            data={"confirmed": "yes"},
+            follow_redirects=True,
+        )
+    )
+    assert "Dee is a draft nobody has seen yet: delete them instead." in page
+    page = text(
+        client.post(
+            f"/groups/{leeds.id}/people/{sent.id}/delete",
+            data={"confirmed": "yes"},
+            follow_redirects=True,
+        )
+    )
+    assert "Ann Jones was sent to the credentials committee: withdraw them instead" in page
+    assert [d.status for d in delegates(leeds)] == ["submitted"] * 3 + ["draft"]
+    assert _audit("delegate.delete") == [] and _audit("delegate.withdrawn") == []
 
 
 def test_submitted_registrations_cannot_be_edited(client, leeds, secretary):
