@@ -16,7 +16,7 @@ What a candidate keeps and what passes on are rounded down, new keep values roun
 An iteration stops when someone reaches the quota, when the total surplus is at most
 10**-omega (default 10), when the surplus stops falling, or when a batch of sure losers
 can be excluded together: the lowest candidates whose votes with the surplus stay below
-the next one (never with quotas, where candidates are excluded one at a time). This is
+the next one (with quotas, only if the quotas stay reachable without them all). This is
 the count droop calls Meek Parametric.
 
 Ties for exclusion: candidates within the total surplus of the lowest are tied (the
@@ -177,10 +177,12 @@ class _MeekCount:
                 return "omega", []
             if last_surplus is not None and self.surplus >= last_surplus:
                 return "stable", []
-            if not quotas:
-                batch = self.sure_losers()
-                if batch:
-                    return "batch", batch
+            batch = self.sure_losers()
+            if batch and (
+                not quotas
+                or quotas.feasible(self.elected, self.hopeful - set(batch), self.seats_left)
+            ):
+                return "batch", batch
             last_surplus = self.surplus
             for candidate in self.elected:
                 if not self.votes[candidate]:
