@@ -106,7 +106,7 @@ def _row(stored: dict, label: str, weight: str | None = None) -> Row:
 
 def _weighted(sections: list[dict]) -> tuple[tuple[WeightedRow, ...], str | None, str | None]:
     """Each section's part of the weighted share, and that share, all as shown (adding up)."""
-    parts = tally.weighted_parts([(s["weight"] or 0, s["for"], s["against"]) for s in sections])
+    parts = tally.weighted_parts([(s.get("weight") or 0, s["for"], s["against"]) for s in sections])
     if parts is None:  # nothing cast anywhere: no section has a part
         empty = (WeightedRow(s["section"] or "", "0%", None, None, "–", "–") for s in sections)
         return tuple(empty), None, None

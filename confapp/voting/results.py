@@ -273,7 +273,9 @@ def api_result(stored: dict | None) -> dict | None:
     }
     if shown.weighted is not None:
         sections = stored["sections"]
-        parts = tally.weighted_parts([(s["weight"] or 0, s["for"], s["against"]) for s in sections])
+        parts = tally.weighted_parts(
+            [(s.get("weight") or 0, s["for"], s["against"]) for s in sections]
+        )
         exact = None if parts is None else sum((p.for_points for p in parts), Fraction(0)) / 100
         body["weighting"] = {
             "for_percent": shown.weighted_for,
@@ -282,7 +284,7 @@ def api_result(stored: dict | None) -> dict | None:
             "sections": [
                 {
                     "section": w.label,
-                    "weight": s["weight"],
+                    "weight": s.get("weight"),
                     "counts_for": w.weight,
                     "for_percent": w.for_percent,
                     "against_percent": w.against_percent,

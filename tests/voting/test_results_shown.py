@@ -505,3 +505,21 @@ def test_the_weighted_parts_are_what_the_tally_decided_on(sections):
     )
     assert sum(percent(w.for_points) for w in shown.weighted) == percent(shown.weighted_for)
     assert sum(percent(w.against_points) for w in shown.weighted) == percent(shown.weighted_against)
+
+
+def test_a_weighted_section_that_cast_nothing_shows_its_weight_passed_on(client, login, db):
+    # Affiliates all abstain: their 40% is left out and Local groups count for the whole result.
+    hall = build_hall({LOCAL: 60, AFFILIATES: 40})
+    ballot = declare(
+        hall,
+        open_ballot(hall),
+        {"Leeds": "for_", "York": "against", "Hull": "abstain", "Tyne": "abstain"},
+    )
+    login(hall.chair)
+    found = tables(client.get(url(hall, ballot)).get_data(as_text=True))
+    assert found["weighted-table"] == [
+        ["Local groups", "100%", "71.43%", "28.57%", "71.43%", "28.57%"],
+        ["Affiliates", "0% (no votes cast)", "–", "–", "0.00%", "0.00%"],
+        ["Weighted result", "100%", "", "", "71.43%", "28.57%"],
+    ]
+    assert found["result-table"][1] == ["Affiliates", "4,000", "0", "0", "4,000", "0", "–", "–"]
