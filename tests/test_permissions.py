@@ -104,6 +104,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{C}/groups"): ADMIN_PAGE,
     ("GET", f"{C}/groups/import"): ADMIN_PAGE,
     ("POST", f"{C}/groups/import"): ADMIN_PAGE,
+    ("GET", f"{C}/groups/sample.csv"): ADMIN_PAGE,
     ("GET", f"{C}/users"): ADMIN_PAGE,
     ("POST", f"{C}/users"): ADMIN_PAGE,
     ("POST", f"{C}/users/<int:user_id>/invitation"): ADMIN_PAGE,
@@ -138,6 +139,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{C}/delegates.csv"): ADMIN_PAGE,
     ("GET", f"{C}/delegates/import"): ADMIN_PAGE,
     ("POST", f"{C}/delegates/import"): ADMIN_PAGE,  # no file: the form's errors
+    ("GET", f"{C}/delegates/sample.csv"): ADMIN_PAGE,
     # Badges (confapp/credentials/views.py).
     ("GET", f"{C}/badges"): ADMIN_PAGE,
     ("POST", f"{C}/badges"): PRINT_RUN,  # only new: Bob's badge is printed, nothing to print

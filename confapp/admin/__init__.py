@@ -18,3 +18,5 @@ confapp/registration/.
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
+
+from confapp.admin import samples  # noqa: E402, F401  (its routes are on bp)

@@ -143,7 +143,12 @@ def _read_rows(data: bytes, seats: list[str], problems: list[Problem]) -> list[D
         return []
     file_records = csv_import.records(text, quoted_example='"Ann ""Nan"" Jones"')
     layout = csv_import.read_header(
-        file_records, problems, columns=COLUMNS, required=REQUIRED, ignored=EXPORT_ONLY
+        file_records,
+        problems,
+        columns=COLUMNS,
+        required=REQUIRED,
+        ignored=EXPORT_ONLY,
+        group_column="group",
     )
     if layout is None:
         return []

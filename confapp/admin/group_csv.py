@@ -80,7 +80,9 @@ def _parse(data: bytes, sections: list[str], problems: list[Problem]) -> list[Gr
         return []
 
     file_records = csv_import.records(text, quoted_example='"The ""Red"" Branch"')
-    layout = csv_import.read_header(file_records, problems, columns=COLUMNS, required=REQUIRED)
+    layout = csv_import.read_header(
+        file_records, problems, columns=COLUMNS, required=REQUIRED, group_column="name"
+    )
     if layout is None:
         return []
 

@@ -17,6 +17,7 @@ from confapp.admin.group_csv import GroupRow, ImportRejected, Problem
 from confapp.auth import services as users
 from confapp.extensions import db
 from confapp.models import Conference, Group, Role, RoleGrant, User, utcnow
+from confapp.text import plural
 
 
 @dataclass
@@ -29,9 +30,10 @@ class ImportSummary:
     invited: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        """'1 group added, 0 updated, 2 unchanged, 1 new secretary login'."""
         return (
-            f"{len(self.created)} groups added, {len(self.updated)} updated, "
-            f"{self.unchanged} unchanged, {len(self.invited)} new secretary logins"
+            f"{plural(len(self.created), 'group')} added, {len(self.updated)} updated, "
+            f"{self.unchanged} unchanged, {plural(len(self.invited), 'new secretary login')}"
         )
 
 
@@ -178,6 +180,6 @@ def check_secretary_emails(rows: list[GroupRow]) -> None:
     problems = []
     for row in rows:
         if row.secretary_email and len(row.secretary_email) > 254:
-            problems.append(Problem(row.line, "secretary_email", "address is too long"))
+            problems.append(Problem(row.line, "secretary_email", "address is too long", row.name))
     if problems:
         raise ImportRejected(problems)

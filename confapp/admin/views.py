@@ -47,6 +47,7 @@ from confapp.models import (
     User,
 )
 from confapp.pdf import html_to_pdf
+from confapp.text import plural
 
 AUDIT_PAGE_SIZE = 100
 DELEGATES_PAGE_SIZE = 200
@@ -170,8 +171,8 @@ def import_groups(conference_id: int):
 
 def _rejected(rejected: ImportRejected) -> list:
     """Say that nothing was imported; the problems, for the page to list."""
-    count = len(rejected.problems)
-    flash(f"Nothing was imported: the file has {count} problem(s), listed below.", "error")
+    count = plural(len(rejected.problems), "problem")
+    flash(f"Nothing was imported: the file has {count}, listed below.", "error")
     return rejected.problems
 
 

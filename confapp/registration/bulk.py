@@ -191,7 +191,7 @@ def check(rows: list[DelegateRow], standing: Standing) -> tuple[Plan, list[Probl
     found: list[Problem] = []
 
     def add(row: DelegateRow, column: str, message: str) -> None:
-        found.append(Problem(row.line, column, message))
+        found.append(Problem(row.line, column, message, row.group or None))
 
     plan = Plan()
     for row in rows:

@@ -378,7 +378,7 @@ def test_the_import_page_explains_the_file(client, conference, admin, leeds):
     page = text(client.get(f"/admin/conferences/{conference.id}/delegates/import"))
     assert "Import delegates" in page
     assert "women's seat" in page
-    assert "At most 2 alternate(s) per group" in page
+    assert "At most 2 alternates per group" in page
 
 
 def test_a_good_file_registers_everyone_with_status_rank_and_audit_entries(
@@ -464,11 +464,11 @@ def test_entitlement_counts_registrations_already_made_and_the_files_rows(
     page = text(upload(client, conference, two_more))
     assert "Nothing was imported" in page
     assert (
-        "line 3, column seat: Leeds is entitled to 3 delegates: "
+        "line 3 (Leeds), column seat: Leeds is entitled to 3 delegates: "
         "2 already registered and 1 earlier in this file (line 2)"
     ) in page
-    assert "line 4, column seat: Leeds is entitled to 3 delegates" in page
-    assert "line 2," not in page
+    assert "line 4 (Leeds), column seat: Leeds is entitled to 3 delegates" in page
+    assert "line 2 " not in page
     assert delegates(conference) == before
     page = text(upload(client, conference, SHORT + "Leeds,delegate,Third,third@example.org\n"))
     assert "1 registration imported" in page
@@ -643,7 +643,9 @@ def test_a_bad_row_rejects_the_whole_file(
     response = upload(client, conference, data)
     assert "Nothing was imported" in text(response)
     (problem,) = problems(response)  # one problem, said once
-    assert problem.startswith(f"line {line}, column {column}: ")
+    group = text_rows[line - 2].split(",")[0]  # the line's group, named with it (if any)
+    where = f"line {line} ({group})" if group else f"line {line}"
+    assert problem.startswith(f"{where}, column {column}: ")
     assert words in problem
     assert delegates(conference) == before  # not even the good row
     assert audit_entries("delegate.import") == []
@@ -661,20 +663,20 @@ def test_every_problem_is_listed_at_once(client, conference, admin, groups, held
         "Leeds,delegate,Gus\n"
     )
     response = upload(client, conference, data)
-    listed = [re.match(r"line \d+(?:, column \w+)?", p)[0] for p in problems(response)]
+    listed = [re.match(r"line \d+ \(\w+\)(?:, column \w+)?", p)[0] for p in problems(response)]
     assert listed == [
-        "line 2, column email",
-        "line 2, column group",
-        "line 3, column is_woman",
-        "line 3, column email",
-        "line 4, column seat",
-        "line 6, column seat",
-        "line 7, column status",
-        "line 8",
+        "line 2 (Nowhere), column email",
+        "line 2 (Nowhere), column group",
+        "line 3 (Leeds), column is_woman",
+        "line 3 (Leeds), column email",
+        "line 4 (Leeds), column seat",
+        "line 6 (York), column seat",
+        "line 7 (Leeds), column status",
+        "line 8 (Leeds)",
     ]
     page = text(response)
-    assert "line 8: has 3 values but the header has 12 columns" in page
-    assert "Fix these 8 problem(s)" in page
+    assert "line 8 (Leeds): has 3 values but the header has 12 columns" in page
+    assert "Fix these 8 problems" in page
     assert len(delegates(conference)) == 1  # the one held before
 
 
@@ -727,7 +729,8 @@ def test_the_file_is_read_and_checked_without_the_database():
             (SHORT.strip() + ",seat\nLeeds,,Ann,a@example.org,women's seat\n").encode()
         )
     assert str(rejected.value) == (
-        "line 2, column seat: unknown seat 'women's seat'; this conference's seats are: 'base'"
+        "line 2 (Leeds), column seat: unknown seat 'women's seat'; "
+        "this conference's seats are: 'base'"
     )
 
 
@@ -759,8 +762,8 @@ def test_submitted_delegations_must_meet_the_equality_rule(client, db, login):
     )
     page = text(upload(client, conference, men.format(status="submitted")))
     assert (
-        "line 2, column group: Leeds's delegation would break the rule: At least every second "
-        "base delegate must be a woman"
+        "line 2 (Leeds), column group: Leeds's delegation would break the rule: "
+        "At least every second base delegate must be a woman"
     ) in page
     assert delegates(conference) == []
     # As drafts they wait for the secretary's submission, where the rule is checked.
@@ -835,7 +838,7 @@ def test_someone_registered_between_the_check_and_the_locks_rejects_the_file(
     monkeypatch.setattr(registration, "lock_groups", secretary_first)
     response = upload(client, conference, SHORT + "York,delegate,Dan,dan@example.org\n")
     assert problems(response) == [
-        "line 2, column seat: York is entitled to 1 delegate: 1 already registered"
+        "line 2 (York), column seat: York is entitled to 1 delegate: 1 already registered"
     ]
     assert [d.name for d in delegates(conference)] == ["Quick Secretary's Pick"]
     assert audit_entries("delegate.import") == []
@@ -872,3 +875,42 @@ def test_only_rows_imported_as_approved_get_a_badge_code(client, conference, adm
     upload(client, conference, GOOD)
     issued = db.session.execute(sa.select(Credential).join(Credential.delegate)).scalars().all()
     assert [(c.delegate.name, c.revoked_at) for c in issued] == [("Cat Price", None)]
+
+
+# ---- the sample file, counts, the delimiter -------------------------------------------------
+
+
+def test_the_sample_downloads_and_imports_as_it_is(client, conference, admin, groups):
+    register(groups["Leeds"], "Earlier One", "e1@example.org")  # Leeds has a registration
+    response = client.get(f"/admin/conferences/{conference.id}/delegates/sample.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).removeprefix("\ufeff").splitlines()
+    assert lines[0] == HEADER.strip() and len(lines) == 3  # the header and two examples
+    # A group in good standing with room: not Suspended, not Leeds which has a registration.
+    assert {line.split(",")[0] for line in lines[1:]} == {"Tenants' Union"}
+
+    page = text(upload(client, conference, response.data))
+    assert "2 registrations imported (1 delegate, 1 visitor) for 1 group" in page
+    assert [d.name for d in delegates(conference)] == ["Earlier One", "Ann Example", "Sam Example"]
+    form = client.get(f"/admin/conferences/{conference.id}/delegates/import")
+    assert f'href="/admin/conferences/{conference.id}/delegates/sample.csv"' in form.get_data(
+        as_text=True
+    )
+
+
+def test_one_problem_is_counted_in_english(client, conference, admin, groups):
+    page = text(upload(client, conference, SHORT + "Leds,delegate,Ann,ann@example.org\n"))
+    assert "Nothing was imported: the file has 1 problem, listed below." in page
+    assert "Fix this problem and upload again" in page
+    assert "line 2 (Leds), column group: no group named 'Leds' in this conference" in page
+
+
+def test_a_file_separated_by_semicolons_says_how_to_save_one_with_commas(
+    client, conference, admin, groups
+):
+    data = SHORT.replace(",", ";") + "Leeds;delegate;Ann;ann@example.org\n"
+    (problem,) = problems(upload(client, conference, data))
+    assert problem.startswith("file: columns are separated by ';', expected ','. Save the sheet")
+    assert '"CSV UTF-8 (Comma delimited)"' in problem and '"Text CSV (.csv)"' in problem
+    assert delegates(conference) == []

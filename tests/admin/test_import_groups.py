@@ -88,7 +88,7 @@ def test_reimport_updates_by_name_and_logs_the_change(client, conference, admin)
 
 
 BAD_ROWS = [
-    (",North,Local groups,10,0,0,yes,", 2, "name"),
+    (",North,Local groups,10,0,0,yes,", 2, "name"),  # no name: the problem names no group
     ("Leeds,North,Local groups,-5,0,0,yes,", 2, "members"),
     ("Leeds,North,Local groups,ten,0,0,yes,", 2, "members"),
     ("Leeds,North,Local groups,100,120,0,yes,", 2, "women_members"),
@@ -104,7 +104,9 @@ def test_a_bad_row_rejects_the_whole_file(client, conference, admin, row, line, 
     text = HEADER + row + "\nYork,North,Local groups,300,150,20,yes,\n"
     page = _upload(client, conference, text).get_data(as_text=True)
     assert "Nothing was imported" in page
-    assert f"line {line}, column {column}" in page
+    named = row.split(",")[0]
+    where = f"line {line} ({named})" if named else f"line {line}"
+    assert f"{where}, column {column}" in page  # the line, and the group it is about
     assert _groups(conference) == {}  # not even the good row
 
 
@@ -115,9 +117,9 @@ def test_every_problem_is_listed(client, conference, admin):
         "Leeds,North,Local groups,100,0,0,yes,\n"
     )
     page = _upload(client, conference, text).get_data(as_text=True)
-    assert "line 2, column members" in page
-    assert "line 3, column section" in page
-    assert "line 4, column name" in page  # the duplicate name
+    assert "line 2 (Leeds), column members" in page
+    assert "line 3 (York), column section" in page
+    assert "line 4 (Leeds), column name" in page  # the duplicate name
     assert _groups(conference) == {}
 
 
@@ -170,7 +172,7 @@ def test_cli_import_of_a_bad_file_lists_problems_and_exits_nonzero(app, conferen
     result = app.test_cli_runner().invoke(args=["import-groups", str(conference.id), str(path)])
     assert result.exit_code == 1
     assert "Nothing was imported" in result.output
-    assert "line 2, column members" in result.output
+    assert "line 2 (Leeds), column members" in result.output
     assert _groups(conference) == {}
 
 
@@ -206,7 +208,7 @@ def test_a_reimport_leaves_secretaries_alone_and_grants_a_new_group(client, conf
     _upload(client, conference, GOOD)
     again = GOOD + "York,North,Local groups,300,150,20,yes,leeds.sec@example.org\n"
     page = _upload(client, conference, again).get_data(as_text=True)
-    assert "1 groups added, 0 updated, 3 unchanged, 0 new secretary logins" in page
+    assert "1 group added, 0 updated, 3 unchanged, 0 new secretary logins" in page
     grants = db.session.execute(
         db.select(RoleGrant).join(RoleGrant.user).where(User.email == "leeds.sec@example.org")
     ).scalars()
@@ -218,3 +220,73 @@ def test_a_reimport_leaves_secretaries_alone_and_grants_a_new_group(client, conf
         "leeds.sec@example.org is secretary of Leeds",
         "leeds.sec@example.org is secretary of York",
     ]
+
+
+# ---- the page in the committee's words: counts, problems, the sample, the delimiter --------
+
+
+def test_counts_read_in_english_for_one_and_for_two(client, conference, admin):
+    one = HEADER + "Leeds,North,Local groups,1000,520,80,yes,leeds.sec@example.org\n"
+    page = html.unescape(_upload(client, conference, one).get_data(as_text=True))
+    assert "Imported: 1 group added, 0 updated, 0 unchanged, 1 new secretary login." in page
+    two = HEADER + (
+        "York,North,Local groups,300,150,20,yes,york.sec@example.org\n"
+        "Hull,North,Local groups,200,100,20,yes,hull.sec@example.org\n"
+    )
+    page = html.unescape(_upload(client, conference, two).get_data(as_text=True))
+    assert "Imported: 2 groups added, 0 updated, 0 unchanged, 2 new secretary logins." in page
+
+    page = html.unescape(
+        _upload(client, conference, HEADER + "Bad,North,Local groups,-1,0,0,yes,\n").get_data(
+            as_text=True
+        )
+    )
+    assert "Nothing was imported: the file has 1 problem, listed below." in page
+    assert "Fix this problem and upload again" in page
+    page = html.unescape(
+        _upload(
+            client,
+            conference,
+            HEADER + "Bad,North,Local groups,-1,0,0,yes,\nWorse,North,x,1,0,0,yes,\n",
+        ).get_data(as_text=True)
+    )
+    assert "Nothing was imported: the file has 2 problems, listed below." in page
+    assert "Fix these 2 problems and upload again" in page
+
+
+def test_each_problem_names_its_line_and_its_group(client, conference, admin):
+    text = HEADER + (
+        "Leeds,North,Local groups,1000,520,80,yes,\n"
+        '"Cardiff, Central",Wales,Local groups,75O,300,40,yes,\n'  # a letter O for a zero
+        "Bristol,South West,Local groups,600,50,10,yes,,surplus\n"  # one value too many
+        ",South,Local groups,10,0,0,yes,\n"
+    )
+    page = html.unescape(_upload(client, conference, text).get_data(as_text=True))
+    assert "line 3 (Cardiff, Central), column members: must be a whole number, got '75O'" in page
+    assert "line 4 (Bristol): has 9 values but the header has 8 columns" in page
+    assert "line 5, column name: must not be empty" in page  # no name: no group to name
+
+
+def test_the_sample_downloads_and_imports_as_it_is(client, conference, admin):
+    response = client.get(f"/admin/conferences/{conference.id}/groups/sample.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).removeprefix("\ufeff").splitlines()
+    assert lines[0] == HEADER.strip() and len(lines) == 3  # the header and two examples
+    sections = {s.name for s in conference.sections}
+    assert {line.split(",")[2] for line in lines[1:]} <= sections
+
+    page = html.unescape(_upload(client, conference, response.data).get_data(as_text=True))
+    assert "Imported: 2 groups added, 0 updated, 0 unchanged, 0 new secretary logins." in page
+    assert set(_groups(conference)) == {"Example Group North", "Example Group South"}
+    form = client.get(f"/admin/conferences/{conference.id}/groups/import").get_data(as_text=True)
+    assert f'href="/admin/conferences/{conference.id}/groups/sample.csv"' in form
+
+
+def test_a_file_separated_by_semicolons_says_how_to_save_one_with_commas(client, conference, admin):
+    page = html.unescape(_upload(client, conference, GOOD.replace(",", ";")).get_data(as_text=True))
+    assert "columns are separated by ';', expected ','" in page
+    assert 'LibreOffice Calc, File ▸ Save As, file type "Text CSV (.csv)"' in page
+    assert 'choose "," as the field delimiter' in page
+    assert 'Excel, File ▸ Save As, "CSV UTF-8 (Comma delimited)"' in page
+    assert _groups(conference) == {}

@@ -44,12 +44,16 @@ def test_bad_file_imports_nothing_and_a_good_one_fills_the_list(app, page: Page,
 
     _upload(page, BAD)
     expect(page.get_by_role("alert")).to_contain_text(
-        "Nothing was imported: the file has 2 problem(s)"
+        "Nothing was imported: the file has 2 problems"
     )
     problems = page.locator("#problem-list li")
     expect(problems).to_have_count(2)
-    expect(problems.nth(0)).to_contain_text("line 3, column members: must not be negative")
-    expect(problems.nth(1)).to_contain_text("line 4, column section: unknown section 'Nowhere'")
+    expect(problems.nth(0)).to_contain_text(
+        "line 3 (Bristol), column members: must not be negative"
+    )
+    expect(problems.nth(1)).to_contain_text(
+        "line 4 (Cardiff), column section: unknown section 'Nowhere'"
+    )
 
     # All or nothing: even the good Leeds row was not added.
     page.get_by_role("link", name="Groups", exact=True).click()
