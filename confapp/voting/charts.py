@@ -88,6 +88,20 @@ def _weight_texts(shares: list[Fraction]) -> list[str]:
     return tally.percent_texts(percents, Fraction(100))
 
 
+def _name(section: dict) -> str:
+    return section.get("section") or "No section"
+
+
+def _majority_words(result: dict) -> str:
+    """The majority in words, as stored, or read from its rule (results stored without words)."""
+    if result.get("majority_words"):
+        return result["majority_words"]
+    try:
+        return tally.Majority.from_text(result.get("majority") or "simple").describe()
+    except ValueError:
+        return str(result.get("majority", ""))
+
+
 def _row(stored: dict, label: str, weight: str | None = None) -> Row:
     for_, against = stored.get("for", 0), stored.get("against", 0)
     for_percent, against_percent = _pair(for_, against)
@@ -108,7 +122,7 @@ def _weighted(sections: list[dict]) -> tuple[tuple[WeightedRow, ...], str | None
     """Each section's part of the weighted share, and that share, all as shown (adding up)."""
     parts = tally.weighted_parts([(s.get("weight") or 0, s["for"], s["against"]) for s in sections])
     if parts is None:  # nothing cast anywhere: no section has a part
-        empty = (WeightedRow(s["section"] or "", "0%", None, None, "–", "–") for s in sections)
+        empty = (WeightedRow(_name(s), "0%", None, None, "–", "–") for s in sections)
         return tuple(empty), None, None
     for_points = [p.for_points for p in parts]
     against_points = [p.against_points for p in parts]
@@ -124,7 +138,7 @@ def _weighted(sections: list[dict]) -> tuple[tuple[WeightedRow, ...], str | None
         own_for, own_against = _pair(s["for"], s["against"])
         rows.append(
             WeightedRow(
-                label=s["section"] or "",
+                label=_name(s),
                 weight=weights[i],
                 for_percent=own_for,
                 against_percent=own_against,
@@ -144,14 +158,14 @@ def figures(result: dict) -> Figures:
         weighted, weighted_for, weighted_against = _weighted(sections)
     return Figures(
         sections=tuple(
-            _row(s, s["section"] or "", weighted[i].weight if weighted else None)
+            _row(s, _name(s), weighted[i].weight if weighted else None)
             for i, s in enumerate(sections)
         ),
         total=_row(result["overall"], "All sections"),
         weighted=weighted,
         weighted_for=weighted_for,
         weighted_against=weighted_against,
-        majority_words=result.get("majority_words", ""),
+        majority_words=_majority_words(result),
     )
 
 

@@ -443,7 +443,9 @@ def test_a_result_stored_in_the_old_shape_still_renders_everywhere(client, login
     ballot.result = old
     db.session.commit()
     login(hall.chair)
-    found = tables(client.get(url(hall, ballot)).get_data(as_text=True))
+    page = client.get(url(hall, ballot)).get_data(as_text=True)
+    assert "Required: a simple majority (more for than against), on the weighted result" in page
+    found = tables(page)
     assert found["weighted-table"][-1] == WEIGHTED_TOTAL
     assert found["result-table"][-1][-2:] == ["46.30%", "53.70%"]
     rows = list(
