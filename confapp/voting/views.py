@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape  # str in, str out: cheaper than markupsafe's for 2,000 rows
+
 from flask import (
     Blueprint,
     flash,
@@ -12,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from confapp.auth.access import of_conference_or_404, requires
 from confapp.checkin.forms import ActionForm
@@ -31,8 +34,55 @@ FLOOR = (Role.TELLER, Role.ADMIN)
 
 @bp.context_processor
 def words():
-    """The words for kinds and states of ballots."""
-    return {"kind_words": services.KIND_WORDS, "state_words": services.STATE_WORDS}
+    """The words for kinds and states of ballots, and the count sheet's buttons."""
+    return {
+        "kind_words": services.KIND_WORDS,
+        "state_words": services.STATE_WORDS,
+        "sheet_rows": sheet_rows,
+    }
+
+
+TAPS = (("for", "For"), ("against", "Against"), ("abstain", "Abstain"), ("none", "Not voting"))
+
+
+def sheet_rows(
+    lines: list[services.SheetLine], *, last: int | None, entering: bool, each_link: bool
+) -> Markup:
+    """The count sheet's rows: the delegation, its votes, this count's entry, four buttons.
+
+    Written here rather than in the template: 2,000 rows of four buttons each took Jinja past
+    the sheet's 100 ms. Names and sections are escaped (html.escape, quotes too); the rest are
+    numbers and fixed words.
+    """
+    # The buttons as they are for each entry (none yet, for, against, ...), "{gid}" to fill.
+    taps = {chosen: _taps(chosen, each_link) if entering else "" for chosen in (None, *TAPS_BY)}
+    rows = []
+    for group_id, position, group_name, section, votes, _, entry in lines:
+        gid = str(int(group_id))
+        name = escape(group_name)
+        chosen, said = (entry.choice, entry.words) if entry else (None, "–")
+        rows.append(
+            f'<tr id="row-{gid}" data-group="{name}"{JUST if group_id == last else ""}>'
+            f'<td class="pos">{int(position)}</td>'
+            f'<th scope="row" class="who">{name} <small>{escape(section)}</small></th>'
+            f'<td class="num">{int(votes):,}</td><td class="entry">{said}</td>'
+            f'<td class="tap">{taps[chosen].replace("{gid}", gid)}</td></tr>\n'
+        )
+    return Markup("".join(rows))
+
+
+TAPS_BY = dict(TAPS)
+JUST = ' class="just"'
+
+
+def _taps(chosen: str | None, each_link: bool) -> str:
+    """A row's four buttons, `chosen` pressed, its delegation's id left as "{gid}"."""
+    buttons = "".join(
+        f'<button name="tap" value="{{gid}}:{value}" class="c-{value}" '
+        f'aria-pressed="{"true" if value == chosen else "false"}">{label}</button>'
+        for value, label in TAPS
+    )
+    return buttons + ('<a href="?group={gid}" class="each">Each delegate…</a>' if each_link else "")
 
 
 @bp.route(f"{C}/ballots")

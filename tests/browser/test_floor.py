@@ -21,9 +21,12 @@ from confapp.checkin import services as checkin
 from confapp.checkin.scans import ScanInput, Scanner, record_scan
 from confapp.credentials.services import live_credential
 from confapp.extensions import db
-from confapp.models import Ballot, Role, TellerEntry
+from confapp.models import Ballot, Conference, Role, TellerEntry, User
+from confapp.voting import services
+from confapp.voting.services import Votes
 from tests import factories
 from tests.browser.conftest import DESKTOP, TIMEOUT_MS
+from tests.browser.readable import SIZES, assert_readable, keep_screenshot
 
 # The projector asks for its content every 3 s; a request may be slow on a busy machine.
 PROJECTOR_WAIT_MS = 10_000
@@ -142,7 +145,7 @@ def _start_counting(page: Page, count_url: str, number: int) -> None:
 def _enter(page: Page, group_id: int, choice: str, shown: str) -> None:
     """Press the delegation's button and wait for the entry the server now holds."""
     row = page.locator(f"#row-{group_id}")
-    row.locator(f"button[name=choice][value={choice}]").click()
+    row.locator(f'button[value="{group_id}:{choice}"]').click()
     expect(page.locator(f"#row-{group_id} td.entry")).to_have_text(shown)
 
 
@@ -237,13 +240,30 @@ def test_card_vote_counted_twice_reconciled_declared_and_projected(
     expect(chair.locator("#verdict")).to_have_count(0)
 
     # The second teller puts York right; the superseded entry is kept.
+    chair.evaluate("() => { window.chairStayed = true; }")
     _enter(second, york, "against", "Against 400")
-    expect(_flash(second, "success")).to_have_text("York: 400 against.")
+    expect(second.locator("#sheet-status")).to_have_text("York: 400 against.")
 
-    chair.reload()
-    expect(chair.locator("#agreement")).to_have_text("Both counts agree on every delegation.")
+    # The chair's page follows the count by itself, without a reload.
+    expect(chair.locator("#agreement")).to_have_text(
+        "Both counts agree on every delegation.", timeout=PROJECTOR_WAIT_MS
+    )
     expect(chair.locator("#disagreements")).to_have_count(0)
+    expect(chair.locator("#progress-2")).to_contain_text("3 of 3 delegations entered")
+    assert chair.evaluate("() => window.chairStayed") is True
+
+    # Declaring cannot be undone: the chair is asked first, and Cancel changes nothing.
     chair.locator("#step-declare").click()
+    dialog = chair.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text(f"Declare the result of {TITLE}?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(chair.locator("#state")).to_have_text("CARD VOTE OPEN")
+    with app.app_context():
+        assert db.session.get(Ballot, ballot_id).state == "card_vote_open"
+    chair.locator("#step-declare").click()
+    dialog.get_by_role("button", name="Yes, declare").click()
     expect(chair.locator("#state")).to_have_text("DECLARED")
     expect(chair.locator("#verdict")).to_have_text("CARRIED")
     total = chair.locator("#result-table tr.total")
@@ -287,3 +307,60 @@ def test_card_vote_counted_twice_reconciled_declared_and_projected(
         (2, hull, 2500, 0, 0, True),
         (2, york, 0, 400, 0, True),
     ]
+
+
+def _counted_with_a_slip(app, hall: Hall, declare: bool = False) -> int:
+    """A card vote both tellers counted, York entered differently (or agreed and declared)."""
+    with app.app_context():
+        chair = db.session.execute(sa.select(User).where(User.email == hall.chair)).scalar_one()
+        tellers = [
+            db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
+            for email in hall.tellers
+        ]
+        ballot = services.create_ballot(
+            chair_conference(hall),
+            title=TITLE,
+            kind="motion",
+            majority="simple",
+            mode="block",
+            session="Saturday morning",
+            actor=chair,
+        )
+        services.open_card_vote(ballot, chair)
+        votes = {"Leeds": Votes(for_=1000), "York": Votes(against=400), "Hull": Votes(for_=2500)}
+        for teller in tellers:
+            for name, vote in votes.items():
+                services.enter_votes(ballot, teller, hall.groups[name], vote)
+        if declare:
+            services.declare(ballot, chair)
+        else:
+            services.enter_votes(ballot, tellers[1], hall.groups["York"], Votes(for_=400))
+        db.session.commit()
+        return ballot.id
+
+
+def chair_conference(hall: Hall):
+    """The hall's conference, in the current session."""
+    return db.session.get(Conference, hall.conference_id)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_chair_and_ballot_pages_read_at_every_size(app, page: Page, hall: Hall, size: str):
+    counting = _counted_with_a_slip(app, hall)
+    declared = _counted_with_a_slip(app, hall, declare=True)
+    page.set_viewport_size(SIZES[size])
+    _log_in(page, hall.chair)
+    base = f"/conferences/{hall.conference_id}"
+    page.goto(f"{base}/ballots/{counting}")
+    expect(page.locator("tr.disagreement")).to_have_count(1)
+    expect(page.locator("#progress-1")).to_contain_text("3 of 3 delegations entered")
+    assert_readable(page)
+    keep_screenshot(page, f"chair-counting-{size}")
+    page.goto(f"{base}/ballots/{declared}")
+    expect(page.locator("#verdict")).to_have_text("CARRIED")
+    assert_readable(page)
+    keep_screenshot(page, f"chair-declared-{size}")
+    page.goto(f"{base}/ballots")
+    expect(page.locator("#ballots tbody tr")).to_have_count(2)
+    assert_readable(page)
+    keep_screenshot(page, f"ballots-{size}")
