@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from confapp import database
 from confapp.extensions import db
 from confapp.models import Conference, Group, Role
+from confapp.registration import progress
 
 bp = Blueprint("main", __name__)
 
@@ -15,7 +16,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    """List the user's conferences with a link per role."""
+    """The user's conferences and tasks; for a secretary, where each group stands."""
     conferences = db.session.execute(db.select(Conference).order_by(Conference.starts_on)).scalars()
     mine = []
     for conference in conferences:
@@ -29,8 +30,8 @@ def home():
                 if group_ids
                 else []
             )
-            mine.append((conference, sorted(roles), list(groups)))
-    return render_template("home.html", conferences=mine, Role=Role)
+            mine.append((conference, sorted(roles), [progress.of_group(g) for g in groups]))
+    return render_template("home.html", conferences=mine, Role=Role, Stage=progress.Stage)
 
 
 @bp.route("/healthz")

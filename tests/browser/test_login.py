@@ -35,7 +35,7 @@ def test_secretary_logs_in_sees_their_entitlement_and_logs_out(page: Page, log_i
 
     log_in(secretary)
     expect(page.get_by_role("heading", name="Your conferences")).to_be_visible()
-    expect(page.get_by_role("listitem").filter(has_text="Secretary of Leeds")).to_have_text(
+    expect(page.locator(".group-facts")).to_have_text(
         "Secretary of Leeds: 1,000 members, 3 delegates and 1 reserved seat, card vote 1,000."
     )
     # A secretary is not offered the committee's pages.

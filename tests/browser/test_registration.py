@@ -117,8 +117,8 @@ def _fill_person(page: Page, name: str, email: str, *, woman: bool, seat: str | 
 
 
 def _add_delegate(page: Page, name: str, email: str, *, woman: bool) -> None:
-    """From the group page: the delegates' 'add' link, the form, back on the group page."""
-    _seat_line(page, "delegates").get_by_role("link", name="add").click()
+    """From the group page: the delegates' Add button, the form, back on the group page."""
+    _seat_line(page, "delegates").get_by_role("button", name="Add to delegates").click()
     _fill_person(page, name, email, woman=woman)
     expect(page.get_by_role("status").filter(has_text="added as")).to_have_text(
         f"{name} added as delegate (draft: submit when ready)."
@@ -193,7 +193,7 @@ def test_secretary_breaking_the_rules_is_told_which_rule(page: Page, log_in, lee
     _expect_status(page, "Dan Evans", "DRAFT")
 
     # The women's seat with a man: refused, and the form keeps what was typed.
-    _seat_line(page, "women's seat").get_by_role("link", name="add").click()
+    _seat_line(page, "women's seat").get_by_role("button", name="Add to women's seat").click()
     expect(page.get_by_label("Seat")).to_have_value("women's seat")
     _fill_person(page, "Ed Price", "ed@example.org", woman=False)
     expect(page.get_by_role("alert")).to_have_text(
@@ -208,10 +208,10 @@ def test_secretary_breaking_the_rules_is_told_which_rule(page: Page, log_in, lee
     _add_delegate(page, "Fay Hughes", "fay@example.org", woman=True)
     expect(page.locator("#equality-check")).to_have_count(0)
     expect(_seat_line(page, "delegates")).to_contain_text("3 of 3 delegates")
-    expect(_seat_line(page, "delegates").get_by_role("link", name="add")).to_have_count(0)
+    expect(_seat_line(page, "delegates").get_by_role("button", name="Add")).to_have_count(0)
 
     # A fourth base delegate, picked from the seat list of the women's seat form: refused.
-    _seat_line(page, "women's seat").get_by_role("link", name="add").click()
+    _seat_line(page, "women's seat").get_by_role("button", name="Add to women's seat").click()
     _fill_person(page, "Gus Lloyd", "gus@example.org", woman=True, seat="Delegate")
     expect(page.get_by_role("alert")).to_have_text(
         "Your group is entitled to 3 delegates, and 3 are already registered."
