@@ -50,7 +50,9 @@ from confapp.pdf import html_to_pdf
 from confapp.text import plural
 
 AUDIT_PAGE_SIZE = 100
-DELEGATES_PAGE_SIZE = 200
+# Pages short enough to read on a phone, where every row is a card.
+DELEGATES_PAGE_SIZE = 50
+GROUPS_PAGE_SIZE = 50
 
 # ---- conferences and their rules -----------------------------------------------------------
 
@@ -139,9 +141,14 @@ def groups(conference_id: int):
     rows, totals = services.list_groups(
         g.conference, search=search, sort=sort, descending=descending
     )
+    pages = max(1, -(-len(rows) // GROUPS_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (page - 1) * GROUPS_PAGE_SIZE
     return render_template(
         "admin/groups.html",
-        groups=rows,
+        groups=rows[start : start + GROUPS_PAGE_SIZE],
+        page=page,
+        pages=pages,
         totals=totals,
         search=search,
         sort=sort,

@@ -34,7 +34,7 @@ def page(client, conference, groups, login):
 
 def _names(page: str) -> list[str]:
     body = page.split("<tbody>")[1].split("</tbody>")[0]
-    return re.findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a></td>", body)
+    return re.findall(r"<tr>\s*<td[^>]*><a [^>]*>([^<]+)</a></td>", body)
 
 
 def _foot(page: str) -> list[str]:
@@ -80,3 +80,19 @@ def test_another_conference_groups_are_not_listed(page, db):
     other = factories.conference("Other")
     factories.group(other, "Other Town")
     assert "Other Town" not in page()
+
+
+def test_a_long_list_comes_in_pages_of_50_with_totals_of_all(page, conference):
+    for n in range(60):
+        factories.group(conference, f"Town {n:02}", members=100)
+    first, second = page(), page(page=2)
+    assert len(_names(first)) == 50 and "Page 1 of 2" in first
+    assert _names(second) == [f"Town {n}" for n in range(46, 60)] + ["York"]
+    assert '65 groups<span class="visually-hidden">, all pages</span>' in second
+    assert "Page 2 of 2" in second and "Next →" not in second
+
+
+def test_the_sorted_column_header_carries_aria_sort(page):
+    text = page(sort="members", dir="desc")
+    assert re.search(r'<th class="num" aria-sort="descending">\s*<a [^>]*>Members</a>', text)
+    assert "<a " not in "".join(re.findall(r"<a [^>]*aria-sort[^>]*>", text))

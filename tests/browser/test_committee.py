@@ -105,6 +105,8 @@ def world(app) -> World:
             )
             for i, town in enumerate(TOWNS)
         }
+        for n in range(30):  # enough for a second page of groups
+            factories.group(conference, f"Ward {n + 1:02}", members=200 + n)
         logins = {
             "committee": factories.user(
                 "committee@example.org", conf=conference, role=Role.ADMIN
@@ -316,3 +318,83 @@ def test_the_queue_keeps_the_place_without_javascript(
         assert _status_of(app, "Ann Hull") == Status.APPROVED
     finally:
         context.close()
+
+
+# ---- the rules form --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_rules_form_keeps_values_whole_and_its_preview_in_sight(
+    page: Page, log_in, world: World, size: str
+):
+    page.set_viewport_size(SIZES[size])
+    log_in(world.logins["committee"])
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.goto(f"/admin/conferences/{world.conference_id}/edit")
+    assert_readable(page)
+    keep_screenshot(page, f"committee-rules-{size}")
+
+    # The deadline's date and time fit their box (not "12/29/2026, 0").
+    deadline = page.get_by_label("Registration deadline")
+    width = deadline.evaluate("e => e.getBoundingClientRect().width")
+    assert width >= 250, f"the deadline box is {width}px wide at {size}"
+
+    # Steps chosen: the band table is not shown; bands chosen: the steps are not.
+    bands = page.get_by_role("textbox", name="Band table")
+    expect(bands).to_be_hidden()
+    page.get_by_role("radio", name="Band table").check()
+    expect(bands).to_be_visible()
+    expect(page.get_by_label("Then 1 more per (members)")).to_be_hidden()
+    page.get_by_role("radio", name="First band + steps").check()
+    expect(bands).to_be_hidden()
+
+    # Change a field far down the form: the preview follows and is on the screen.
+    cap = page.get_by_label("Cap on base delegates", exact=True)
+    cap.scroll_into_view_if_needed()
+    cap.fill("4")
+    preview = page.locator("#rule-preview")
+    expect(preview).to_contain_text("at most 4;")
+    box, screen = preview.bounding_box(), page.viewport_size
+    assert box["y"] < screen["height"] and box["y"] + min(box["height"], 80) > 0, (
+        f"the preview is off the screen at {size}: {box}"
+    )
+    cap_box = cap.bounding_box()
+    assert cap_box["y"] >= 0 and cap_box["y"] + cap_box["height"] <= screen["height"]
+    if size in ("laptop", "projector"):
+        assert box["x"] > cap_box["x"] + cap_box["width"], "the preview is not beside the fields"
+    assert_readable(page)
+    keep_screenshot(page, f"committee-rules-preview-{size}")
+
+    # A wrong value is told in words.
+    page.get_by_label("First band (members)").fill("-5")
+    expect(preview.get_by_role("alert")).to_have_text(
+        "The rule cannot be applied: The first band's number of members must be at least 0, not -5."
+    )
+
+
+# ---- every committee page at every size ------------------------------------------------------
+
+PAGES = {
+    "groups": "/admin/conferences/{c}/groups",
+    "groups-page-2": "/admin/conferences/{c}/groups?page=2",
+    "delegates": "/admin/conferences/{c}/delegates",
+    "users": "/admin/conferences/{c}/users",
+    "audit": "/admin/conferences/{c}/audit",
+    "report": "/admin/conferences/{c}/report",
+    "conferences": "/admin/conferences",
+    "seating": "/admin/conferences/{c}/groups/{leeds}/seating",
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_committees_pages_are_readable_at_every_size(
+    page: Page, log_in, world: World, size: str
+):
+    page.set_viewport_size(SIZES[size])
+    log_in(world.logins["site_admin"])
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    for name, path in PAGES.items():
+        page.goto(path.format(c=world.conference_id, leeds=world.groups["Leeds"]))
+        expect(page.locator("h1")).to_be_visible()
+        assert_readable(page)
+        keep_screenshot(page, f"committee-{name}-{size}")
