@@ -38,7 +38,7 @@ class Stage(enum.StrEnum):
 class Place:
     """One kind of place: how many the group has and how many are filled."""
 
-    label: str  # "delegate places", "women's seat", "alternates"
+    label: str  # "delegate places" (or "place"), "women's seat", "alternates"
     filled: int
     of: int
     seat: str | None = None  # the seat a delegate place is ("base", "women's seat")
@@ -101,7 +101,7 @@ def of_group(group: Group) -> Progress:
     facts = places.delegation_facts(conference.rule, group.members, group.entitlement, holding)
     seats = [
         Place(
-            "delegate places" if seat == BASE_SEAT else seat,
+            ("delegate place" if count == 1 else "delegate places") if seat == BASE_SEAT else seat,
             min(facts.used.get(seat, 0), count),
             count,
             seat,

@@ -155,7 +155,7 @@ def test_start_page_shows_each_groups_progress_and_the_deadline(
         has=page.get_by_role("heading", name="Ynys Môn", level=3)
     )
     expect(ynys_mon.locator(".stage")).to_have_text("Not registered")
-    expect(ynys_mon.locator(".missing li")).to_have_text(["0 of 1 delegate places filled"])
+    expect(ynys_mon.locator(".missing li")).to_have_text(["0 of 1 delegate place filled"])
     expect(ynys_mon.get_by_role("button", name="Add a delegate for Ynys Môn")).to_be_visible()
 
     _assert_big_enough(page.locator(".group-actions [role=button]"))
