@@ -1,9 +1,9 @@
 """The tables: conferences, sections, groups, users and their roles, the audit log.
 
-One module for every table, past 500 lines on purpose: the models refer to one another
-(a delegate to its group, a scan to its door and credential, a ballot to its roll), and
-Alembic's autogenerate and the migrations test read them as one metadata. Split it into a
-models/ package by area when an area's tables grow (the members' register will).
+The floor day's tables in one module, past 500 lines on purpose: they refer to one another
+(a delegate to its group, a scan to its door and credential, a ballot to its roll). Areas
+with tables of their own have a module here (elections.py), imported at the end so that
+`from confapp.models import ...` reaches every table and Alembic reads one metadata.
 """
 
 from __future__ import annotations
@@ -191,6 +191,10 @@ class Conference(db.Model):
     # What the hall's screen shows: presence, or this ballot (the chair chooses).
     projector_ballot_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ballot.id", ondelete="SET NULL", use_alter=True)
+    )
+    # Or this election's result (the chair chooses one thing at a time).
+    projector_election_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("election.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -859,3 +863,18 @@ class TellerEntry(db.Model):
             name="entries_not_negative",
         ),
     )
+
+
+# Areas' own tables, after the shared ones they refer to.
+from confapp.models.elections import (  # noqa: E402,F401
+    Candidate,
+    CandidateOrder,
+    Election,
+    ElectionCategory,
+    ElectionEntry,
+    ElectionPaper,
+    ElectionRule,
+    ElectionState,
+    ElectionWeighting,
+    candidate_category,
+)
