@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.checkin.api import bp as api_bp
     from confapp.checkin.views import bp as checkin_bp
     from confapp.credentials.views import bp as credentials_bp
+    from confapp.elections.views import bp as elections_bp
+    from confapp.elections.views import load_routes as load_election_routes
     from confapp.registration.views import bp as registration_bp
     from confapp.voting.results import api as voting_api_bp
     from confapp.voting.views import bp as voting_bp
@@ -72,6 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(voting_api_bp)
+    load_election_routes()
+    app.register_blueprint(elections_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

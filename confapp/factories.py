@@ -131,3 +131,51 @@ def approved_person(
     credentials.issue(person, actor)
     db.session.commit()
     return person
+
+
+def election(
+    conf: Conference,
+    candidates: list[str] = ("Asha", "Bryn", "Cerys", "Dev"),
+    *,
+    seats: int = 2,
+    title: str = "National committee",
+    rule: str = "scottish",
+    weighting: str = "one_each",
+    categories: dict[str, tuple[int, int | None, list[str]]] | None = None,
+    papers: list[int] | None = None,
+):
+    """An election with candidates (placed on the paper in the order given), committed.
+
+    `categories` maps a quota's name to (min seats, max seats, names of its candidates);
+    `papers` lists the values of papers issued: given, the election is polling (seed "test").
+    """
+    from confapp.models import Candidate, Election, ElectionCategory, ElectionPaper
+
+    elect = Election(
+        conference_id=conf.id,
+        title=title,
+        seats=seats,
+        rule=rule,
+        weighting=weighting,
+        state="polling" if papers is not None else "nominations",
+    )
+    db.session.add(elect)
+    by_name = {}
+    for position, name in enumerate(candidates, start=1):
+        by_name[name] = Candidate(name=name, position=position if papers is not None else None)
+        elect.candidates.append(by_name[name])
+    for name, (low, high, members) in (categories or {}).items():
+        category = ElectionCategory(name=name, min_seats=low, max_seats=high)
+        elect.categories.append(category)
+        for member in members:
+            by_name[member].categories.append(category)
+    if papers is not None:
+        elect.seed = "test"
+        elect.polling_opened_at = utcnow()
+        db.session.flush()
+        db.session.add_all(
+            ElectionPaper(election_id=elect.id, number=number, value=value)
+            for number, value in enumerate(papers, start=1)
+        )
+    db.session.commit()
+    return elect
