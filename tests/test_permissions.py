@@ -162,6 +162,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", V): FLOOR_PAGE,
     ("POST", f"{V}/step"): CHAIR_STEP,
     ("GET", f"{V}/count"): FLOOR_PAGE,
+    ("GET", f"{V}/counts"): FLOOR_PAGE,  # the chair's page follows the count
     ("POST", f"{V}/sheet"): TELLER_ACTION,
     ("POST", f"{V}/entries"): TELLER_ACTION,
     ("GET", f"{V}/result.csv"): FLOOR_PAGE,
