@@ -32,6 +32,39 @@ def result_json(result: CountResult) -> dict:
     }
 
 
+def stored_result(result: CountResult) -> dict:
+    """What an election keeps of its count: the JSON above and all a recount needs besides.
+
+    Adds the seed, invalid papers, withdrawn candidates, the quota categories, and for each
+    stage its rounding loss (cumulative, also inside non_transferable), tie-breaks and notes.
+    """
+    figure = result.figure
+    stored = result_json(result)
+    stored.update(
+        seed=result.seed,
+        decimals=result.decimals,
+        invalid=figure(to_units(result.invalid, result.decimals)),
+        withdrawn=list(result.withdrawn),
+        categories=[
+            {
+                "name": category.name,
+                "minimum": category.minimum,
+                "maximum": category.maximum,
+                "members": sorted(category.members),
+            }
+            for category in result.categories
+        ],
+    )
+    for kept, stage in zip(stored["stages"], result.stages, strict=True):
+        kept["rounding"] = figure(int(stage.rounding // 1))
+        kept["notes"] = list(stage.notes)
+        kept["ties"] = [
+            {"reason": t.reason, "tied": t.tied, "chosen": t.chosen, "method": t.method}
+            for t in stage.ties
+        ]
+    return stored
+
+
 def _lost(stage: Stage) -> int:
     """Non-transferable and rounding together, truncated to the rule's unit."""
     return int((stage.non_transferable + stage.rounding) // 1)
