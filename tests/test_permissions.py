@@ -305,6 +305,7 @@ ROW_RULES = [
             "token_id",
             "scan_id",
             "ballot_id",
+            "election_id",
         )
     )
 ]

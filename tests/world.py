@@ -91,6 +91,7 @@ class World:
     token_id: int  # a scanner token at the Main entrance
     scan_id: int  # Bob admitted at the Main entrance
     ballot_id: int  # a motion carried on a show of hands
+    election_id: int  # an election taking nominations: Asha, Bryn, Cerys and Dev stand
 
     def url_values(self) -> dict[str, object]:
         """A value for every variable in the app's URL rules."""
@@ -107,6 +108,7 @@ class World:
             "token_id": self.token_id,
             "scan_id": self.scan_id,
             "ballot_id": self.ballot_id,
+            "election_id": self.election_id,
         }
 
 
@@ -237,6 +239,7 @@ def build_world() -> World:
         ]
     )
     db.session.commit()
+    election = factories.election(conference)
     return World(
         conference_id=conference.id,
         other_conference_id=other.id,
@@ -256,6 +259,7 @@ def build_world() -> World:
         token_id=device.id,
         scan_id=scan.id,
         ballot_id=ballot.id,
+        election_id=election.id,
     )
 
 
