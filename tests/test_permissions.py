@@ -84,6 +84,11 @@ TO_BALLOT = Redirect(V)
 TO_COUNT = Redirect(f"{V}/count")
 CHAIR_STEP = row(LOGIN, 403, 403, 403, 403, TO_BALLOT, 403, TO_BALLOT)  # no step: a message
 TELLER_ACTION = row(LOGIN, 403, 403, 403, TO_COUNT, TO_COUNT, 403, TO_COUNT)  # declared: refused
+# Elections on the floor (confapp/elections/floor.py): a teller's sheet, the committee's steps.
+EL = f"{D}/elections/<int:election_id>"
+TO_SHEET = Redirect(f"{EL}/enter")
+TO_RECONCILE = Redirect(f"{EL}/reconcile")
+ELECTION_STEP = row(LOGIN, 403, 403, 403, 403, TO_RECONCILE, 403, TO_RECONCILE)
 
 # (method, rule) -> expected answer per role. POSTs send an empty form (unless FORMS says
 # otherwise): the page comes back with the form's errors (200), or the action is done or
@@ -165,6 +170,15 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{V}/counts"): FLOOR_PAGE,  # the chair's page follows the count
     ("POST", f"{V}/sheet"): TELLER_ACTION,
     ("POST", f"{V}/entries"): TELLER_ACTION,
+    # Elections on the floor (confapp/elections/floor.py): tellers type and compare the papers,
+    # the committee counts, declares and projects. The world's election takes nominations, so
+    # an entry is refused (back to the sheet) and so are the count, declaration and projector.
+    ("GET", f"{EL}/enter"): FLOOR_PAGE,
+    ("POST", f"{EL}/enter"): row(LOGIN, 403, 403, 403, TO_SHEET, TO_SHEET, 403, TO_SHEET),
+    ("GET", f"{EL}/reconcile"): FLOOR_PAGE,
+    ("POST", f"{EL}/count"): ELECTION_STEP,
+    ("POST", f"{EL}/declare"): ELECTION_STEP,
+    ("POST", f"{EL}/project"): ELECTION_STEP,
     ("GET", f"{V}/result.csv"): FLOOR_PAGE,
     ("GET", f"{V}/result.pdf"): FLOOR_PAGE,
     ("GET", f"{D}/results.pdf"): FLOOR_PAGE,
