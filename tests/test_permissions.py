@@ -182,6 +182,24 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{V}/result.csv"): FLOOR_PAGE,
     ("GET", f"{V}/result.pdf"): FLOOR_PAGE,
     ("GET", f"{D}/results.pdf"): FLOOR_PAGE,
+    # An election's published count (confapp/elections/published.py): every role of the
+    # conference once declared; before, the tellers and the committee only. The world's
+    # election is not counted: they see the page say so, files are 404 for everyone.
+    ("GET", f"{D}/elections/<int:election_id>/count-sheet"): row(
+        LOGIN, 404, 404, 404, 200, 200, 403, 200
+    ),
+    ("GET", f"{D}/elections/<int:election_id>/count-sheet.csv"): row(
+        LOGIN, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("GET", f"{D}/elections/<int:election_id>/count-sheet.pdf"): row(
+        LOGIN, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("GET", f"{D}/elections/<int:election_id>/ballots.blt"): row(
+        LOGIN, 404, 404, 404, 404, 404, 403, 404
+    ),
+    ("GET", f"{D}/elections/<int:election_id>/categories.json"): row(
+        LOGIN, 404, 404, 404, 404, 404, 403, 404
+    ),
     ("GET", "/api/v1/ballots/<int:ballot_id>"): row(401, 200, 200, 200, 200, 200, 404, 200),
     ("GET", f"{C}/doors"): ADMIN_PAGE,
     ("POST", f"{C}/doors"): DOOR_TOOL,  # no name: refused with a message

@@ -156,9 +156,15 @@ def result_pdf(conference_id: int, ballot_id: int):
 @bp.route(f"{C}/results.pdf")
 @requires(*FLOOR)
 def results_book(conference_id: int):
-    """The results book: every declared ballot with its figures and each delegation's vote."""
+    """The results book: every declared ballot with its figures and each delegation's vote,
+    then every declared election with its count sheet."""
+    from confapp.elections import declared as elections
+
     declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
-    html = render_template("voting/results_pdf.html", ballots=declared, charts=charts, book=True)
+    parts = [elections.pdf_part(e) for e in elections.declared_elections(g.conference)]
+    html = render_template(
+        "voting/results_pdf.html", ballots=declared, charts=charts, book=True, elections=parts
+    )
     return download(html_to_pdf(html), f"{g.conference.slug}-results.pdf", "application/pdf")
 
 

@@ -1,0 +1,76 @@
+"""Counted elections read from the database, for their pages, the results book and the projector."""
+
+from __future__ import annotations
+
+from confapp.elections import publish
+from confapp.extensions import db
+from confapp.models import Election, ElectionEntry, ElectionPaper, ElectionState, Group
+
+# Wider than this, a printed count sheet turns to landscape A4.
+PORTRAIT_STAGES = 5
+
+
+def groups_by_place(election: Election) -> dict[int, str]:
+    """Each candidate's group by their place on the paper, for 'Elected' with their group."""
+    placed = [c for c in election.candidates if c.position is not None]
+    ids = {c.group_id for c in placed if c.group_id}
+    names = (
+        dict(db.session.execute(db.select(Group.id, Group.name).where(Group.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return {c.position: names.get(c.group_id, "") for c in placed}
+
+
+def pdf_part(election: Election) -> dict:
+    """What a PDF (one election's, or the results book) prints of one counted election."""
+    sheet = publish.count_sheet(election.result)
+    return {
+        "election": election,
+        "sheet": sheet,
+        "groups": groups_by_place(election),
+        "wide": len(sheet.stages) > PORTRAIT_STAGES,
+    }
+
+
+def declared_elections(conference) -> list[Election]:
+    """The conference's declared elections, in the order they were declared."""
+    return list(
+        db.session.scalars(
+            db.select(Election)
+            .where(
+                Election.conference_id == conference.id,
+                Election.state == ElectionState.DECLARED,
+                Election.result.is_not(None),
+            )
+            .order_by(Election.declared_at, Election.id)
+        )
+    )
+
+
+def agreed_readings(election: Election) -> list[tuple[tuple[int, ...], int]]:
+    """(preferences, value) of each paper both tellers entered alike: no paper number, no teller.
+
+    Only current entries count (a correction replaces a row); a paper the two sheets read
+    differently, or only one sheet holds, is left out, as the count leaves it out.
+    """
+    current = db.session.execute(
+        db.select(ElectionEntry.paper_number, ElectionEntry.sheet, ElectionEntry.preferences)
+        .where(ElectionEntry.election_id == election.id, ElectionEntry.is_current)
+        .order_by(ElectionEntry.paper_number)
+    ).all()
+    sheets: dict[int, dict[int, tuple[int, ...]]] = {}
+    for number, sheet, preferences in current:
+        sheets.setdefault(number, {})[sheet] = tuple(int(p) for p in preferences.split())
+    values = dict(
+        db.session.execute(
+            db.select(ElectionPaper.number, ElectionPaper.value).where(
+                ElectionPaper.election_id == election.id
+            )
+        ).all()
+    )
+    return [
+        (read[1], values[number])
+        for number, read in sheets.items()
+        if 1 in read and 2 in read and read[1] == read[2] and number in values
+    ]
