@@ -84,6 +84,13 @@ TO_BALLOT = Redirect(V)
 TO_COUNT = Redirect(f"{V}/count")
 CHAIR_STEP = row(LOGIN, 403, 403, 403, 403, TO_BALLOT, 403, TO_BALLOT)  # no step: a message
 TELLER_ACTION = row(LOGIN, 403, 403, 403, TO_COUNT, TO_COUNT, 403, TO_COUNT)  # declared: refused
+# Setting up elections (confapp/elections/setup.py): the world's election takes nominations.
+SETUP_EL = "/conferences/<int:conference_id>/elections/<int:election_id>"
+TO_ELECTION = Redirect(SETUP_EL)
+SETUP_PAGE = row(LOGIN, 200, 200, 200, 200, 200, 403, 200)
+SETUP_FORM = row(LOGIN, 403, 403, 403, 403, 422, 403, 422)
+SETUP_STEP = row(LOGIN, 403, 403, 403, 403, TO_ELECTION, 403, TO_ELECTION)
+GROUP_NOMINATION = row(LOGIN, 200, 404, 403, 403, 200, 403, 200)  # Leeds's: York's is told 404
 # Elections on the floor (confapp/elections/floor.py): a teller's sheet, the committee's steps.
 EL = f"{D}/elections/<int:election_id>"
 TO_SHEET = Redirect(f"{EL}/enter")
@@ -214,6 +221,21 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/conferences/<int:conference_id>/presence"): API_READ,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/door-sw.js"): PUBLIC,  # the scan page's service worker: code, no data
+    # Setting up elections (confapp/elections/setup.py): the committee sets up and opens the
+    # poll; tellers, stewards and secretaries read; a secretary nominates for their own group.
+    ("GET", f"{D}/elections"): SETUP_PAGE,
+    ("POST", f"{D}/elections"): SETUP_FORM,  # no title: the form's errors
+    ("GET", SETUP_EL): SETUP_PAGE,
+    ("POST", SETUP_EL): SETUP_FORM,  # no title: the form's errors
+    ("GET", f"{SETUP_EL}/nominate"): ADMIN_PAGE,
+    ("POST", f"{SETUP_EL}/nominate"): SETUP_FORM,  # no name
+    ("GET", f"{SETUP_EL}/groups/<int:group_id>/nominate"): GROUP_NOMINATION,
+    ("POST", f"{SETUP_EL}/groups/<int:group_id>/nominate"): row(
+        LOGIN, 422, 404, 403, 403, 422, 403, 422
+    ),  # no name
+    ("POST", f"{SETUP_EL}/withdraw"): SETUP_STEP,  # no candidate chosen
+    ("POST", f"{SETUP_EL}/open"): SETUP_STEP,  # nobody inside: refused with a message
+    ("GET", f"{SETUP_EL}/paper.pdf"): row(LOGIN, 403, 403, *[TO_ELECTION] * 3, 403, TO_ELECTION),
 }
 
 # Forms for POST rows that answer an empty form with 404 (an alternate not in the group).
