@@ -39,7 +39,7 @@ def enter(conference_id: int, election_id: int):
         "elections/enter.html",
         election=election,
         sheet=sheet,
-        mine=mine,
+        my_sheet=mine,
         keepers=entries.keepers(election),
         names=names,
         last=[(e, entries.in_words(entries.from_text(e.preferences), names)) for e in last],
