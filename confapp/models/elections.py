@@ -82,7 +82,7 @@ class Election(db.Model):
         one_of(ElectionState, "known_election_state", 15), default=ElectionState.NOMINATIONS
     )
     nominations_close_at: Mapped[datetime | None]  # UTC
-    polling_closes_at: Mapped[datetime | None]  # UTC; papers entered after it are refused
+    polling_closes_at: Mapped[datetime | None]  # UTC; when voting ends (tellers type after it)
     # Drawn when polling opens, before any paper: orders a drawn paper and breaks final ties.
     seed: Mapped[str] = mapped_column(sa.String(64), default="")
     # Bumped by every change under the election's row lock: entries, count and declaration.
