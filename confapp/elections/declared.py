@@ -74,3 +74,37 @@ def agreed_readings(election: Election) -> list[tuple[tuple[int, ...], int]]:
         for number, read in sheets.items()
         if 1 in read and 2 in read and read[1] == read[2] and number in values
     ]
+
+
+# The projector's compact count sheet fits a 16:9 screen up to this size; beyond it, the hall
+# sees the elected and the last stages, and the address of the full sheet.
+SCREEN_CANDIDATES = 12
+SCREEN_STAGES = 10
+
+
+def projector_view(election: Election, full_sheet_url: str) -> dict:
+    """What the hall's screen shows of an election: its state or, declared, the result."""
+    view = {"election": election, "sheet": None, "url": full_sheet_url}
+    if election.state != ElectionState.DECLARED or not election.result:
+        return view
+    sheet = publish.count_sheet(election.result)
+    first = max(0, len(sheet.stages) - SCREEN_STAGES)
+    view.update(
+        sheet=sheet,
+        groups=groups_by_place(election),
+        columns=list(range(first, len(sheet.stages))),
+        table=len(sheet.rows) <= SCREEN_CANDIDATES,
+        cut=first > 0 or len(sheet.rows) > SCREEN_CANDIDATES,
+        short=publish.short,
+        labels=[_label(stage) for stage in election.result["stages"]],
+    )
+    return view
+
+
+def _label(stage: dict) -> str:
+    """A stage's action in a few letters, under its number on the screen: 'excl 4'."""
+    if stage["action"] == "first":
+        return "first"
+    if stage["subject"] is None:
+        return "Meek"
+    return f"{'excl' if stage['action'] == 'exclusion' else 'surpl'} {stage['subject']}"

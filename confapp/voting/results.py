@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flask import Blueprint, abort, g, jsonify, render_template
+from flask import Blueprint, abort, g, jsonify, render_template, url_for
 from flask_login import current_user
 
 from confapp.auth.access import of_conference_or_404, requires
@@ -189,7 +189,22 @@ def projector_content(conference_id: int):
 
 
 def _screen(conference) -> str:
-    """Presence and quorum, or the ballot the chair put on the screen."""
+    """Presence and quorum, or the ballot or election the chair put on the screen."""
+    if conference.projector_election_id:
+        from confapp.elections import declared as elections
+        from confapp.models import Election
+
+        election = db.session.get(Election, conference.projector_election_id)
+        if election is not None:
+            url = url_for(
+                "elections.count_sheet",
+                conference_id=conference.id,
+                election_id=election.id,
+                _external=True,
+            )
+            return render_template(
+                "voting/_projector_election.html", **elections.projector_view(election, url)
+            )
     ballot = (
         db.session.get(Ballot, conference.projector_ballot_id)
         if conference.projector_ballot_id
