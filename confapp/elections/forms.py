@@ -85,5 +85,5 @@ class CandidateForm(FlaskForm):
         description=f"At most {STATEMENT_LIMIT:,} characters, shown to the conference.",
         render_kw={"rows": 8},
     )
-    group = SelectField("Nominated by", coerce=int, choices=[(0, "No group")])
+    group = SelectField("Nominated by", coerce=int, default=0, choices=[(0, "No group")])
     categories = MultiCheckboxField("Categories the candidate belongs to", coerce=int, choices=[])
