@@ -182,3 +182,19 @@ def test_short_figures_are_cut_not_rounded():
     assert short("5.99999") == "5.99"
     assert short("-3.125") == "-3.12"
     assert short("12", 2) == "12"
+
+
+def test_a_tie_broken_by_the_draw_is_shown_with_the_seed():
+    result = count_stv(["A", "B", "C"], [Ballot((1,), 2), Ballot((2,), 2), Ballot((3,), 1)], 1)
+    sheet = count_sheet(stored_result(result))
+
+    assert sheet.seed == ""
+    [tie] = sheet.ties
+    assert (tie.stage, tie.reason, tie.tied, tie.method) == (
+        3,
+        "whom to exclude",
+        ["1. A", "2. B"],
+        "draw",
+    )
+    rows = csv_rows(stored_result(result), "Chair")
+    assert ["tie", "stage 3", "whom to exclude", "1. A; 2. B", tie.chosen, "draw"] in rows

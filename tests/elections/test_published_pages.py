@@ -344,3 +344,56 @@ def test_another_conference_s_committee_reads_nothing(client, login, declared):
         assert client.get(sheet_url(declared, tail)).status_code == 403
     wrong = f"/conferences/{other.id}/elections/{declared.id}/count-sheet"
     assert client.get(wrong).status_code == 404
+
+
+def projector_text(client, conf_id: int) -> str:
+    return client.get(f"/conferences/{conf_id}/projector/content").get_data(as_text=True)
+
+
+def test_the_projector_shows_no_figure_before_the_declaration(client, login, db):
+    conf = factories.conference()
+    counted = declared_election(conf, declare=False)
+    db.session.get(Conference, conf.id).projector_election_id = counted.id
+    db.session.commit()
+    login(user_with(conf, Role.STEWARD))
+
+    screen = projector_text(client, conf.id)
+
+    assert "National committee" in screen and "COUNTED · AWAITING THE DECLARATION" in screen
+    assert "Elected" not in screen and counted.result["quota"][:4] not in screen
+
+
+def test_a_long_count_on_the_projector_shows_the_last_ten_stages_and_the_full_sheet(
+    client, login, db
+):
+    conf = factories.conference()
+    # Twelve candidates for two seats: eleven stages, one more than the screen holds.
+    election = declared_election(conf, TWELVE, TWELVE_READINGS, seats=2, title="Executive")
+    db.session.get(Conference, conf.id).projector_election_id = election.id
+    db.session.commit()
+    login(user_with(conf, Role.STEWARD))
+    stages = len(election.result["stages"])
+    assert stages == 11
+
+    screen = projector_text(client, conf.id)
+
+    assert "the last 10 of 11 stages" in screen
+    assert '<span class="visually-hidden">Stage </span>1<' not in screen
+    assert '<span class="visually-hidden">Stage </span>11<' in screen
+    assert f'Full count sheet: <span class="url">http://localhost{sheet_url(election)}' in screen
+
+
+def test_a_tie_is_printed_with_how_it_was_broken_and_the_seed(client, login, db):
+    conf = factories.conference()
+    readings = [((1,), 2), ((2,), 2), ((3,), 1)]
+    election = declared_election(conf, ["Asha", "Bryn", "Cerys"], readings, seats=1)
+    login(user_with(conf, Role.TELLER))
+
+    page = client.get(sheet_url(election)).get_data(as_text=True)
+
+    [tie] = election.result["stages"][2]["ties"]
+    chosen = ["Asha", "Bryn"][tie["chosen"] - 1]
+    assert (
+        f"Stage 3: a tie (whom to exclude) among 1. Asha, 2. Bryn — {tie['chosen']}. {chosen} "
+        "chosen by the draw from the seed test." in page
+    )
