@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from confapp.elections import publish
+from confapp.elections import entries, publish
 from confapp.extensions import db
-from confapp.models import Election, ElectionEntry, ElectionPaper, ElectionState, Group
+from confapp.models import Election, ElectionState, Group
 
 # Wider than this, a printed count sheet turns to landscape A4.
 PORTRAIT_STAGES = 5
@@ -49,30 +49,19 @@ def declared_elections(conference) -> list[Election]:
 
 
 def agreed_readings(election: Election) -> list[tuple[tuple[int, ...], int]]:
-    """(preferences, value) of each paper both tellers entered alike: no paper number, no teller.
+    """(preferences, value) of each paper as the count read it: no paper number, no teller.
 
-    Only current entries count (a correction replaces a row); a paper the two sheets read
-    differently, or only one sheet holds, is left out, as the count leaves it out.
+    The same papers and the same reading as the count (`running.ballots_of`): both sheets'
+    current entries alike, each read up to its first gap or repeat, places numbered as the
+    count numbers the candidates; so any program counting the BLT meets the declared result.
     """
-    current = db.session.execute(
-        db.select(ElectionEntry.paper_number, ElectionEntry.sheet, ElectionEntry.preferences)
-        .where(ElectionEntry.election_id == election.id, ElectionEntry.is_current)
-        .order_by(ElectionEntry.paper_number)
-    ).all()
-    sheets: dict[int, dict[int, tuple[int, ...]]] = {}
-    for number, sheet, preferences in current:
-        sheets.setdefault(number, {})[sheet] = tuple(int(p) for p in preferences.split())
-    values = dict(
-        db.session.execute(
-            db.select(ElectionPaper.number, ElectionPaper.value).where(
-                ElectionPaper.election_id == election.id
-            )
-        ).all()
-    )
+    number = {c.position: n for n, c in enumerate(entries.candidates_by_place(election), start=1)}
     return [
-        (read[1], values[number])
-        for number, read in sheets.items()
-        if 1 in read and 2 in read and read[1] == read[2] and number in values
+        (
+            tuple(number[p] for p in entries.counted_part(entries.from_text(line.first or ""))),
+            line.paper.value,
+        )
+        for line in entries.reconcile(election).of("agreed")
     ]
 
 
