@@ -37,6 +37,17 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+@bp.app_template_global()
+def taking_nominations(conference_id: int) -> bool:
+    """Whether groups may nominate now for one of the conference's elections (home page)."""
+    waiting = db.session.scalars(
+        db.select(Election).where(
+            Election.conference_id == conference_id, Election.state == "nominations"
+        )
+    )
+    return any(services.nominations_open(e) for e in waiting)
+
+
 @bp.app_context_processor
 def setup_words() -> dict:
     """The words for an election's rule, weighting, order and state."""
