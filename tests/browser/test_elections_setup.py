@@ -100,6 +100,8 @@ def test_the_committee_sets_up_an_election_with_quotas_and_opens_polling(page, w
             page.get_by_label("Candidate's name").fill(name)
             assert_readable(page)
             keep_screenshot(page, f"elections-nominate-{size}")
+            page.locator("#nomination button[type=submit]").scroll_into_view_if_needed()
+            keep_screenshot(page, f"elections-nominate-end-{size}")
         nominate(page, name, group, categories)
 
     rows = page.locator("#candidates tbody tr")
@@ -112,6 +114,10 @@ def test_the_committee_sets_up_an_election_with_quotas_and_opens_polling(page, w
     )
     assert_readable(page)
     keep_screenshot(page, f"elections-nominations-{size}")
+    page.locator("#candidates").scroll_into_view_if_needed()
+    keep_screenshot(page, f"elections-candidates-{size}")
+    page.locator("#open-polling").scroll_into_view_if_needed()
+    keep_screenshot(page, f"elections-open-{size}")
 
     page.locator("#open-polling").click()
     dialog = page.get_by_role("dialog")
@@ -121,6 +127,8 @@ def test_the_committee_sets_up_an_election_with_quotas_and_opens_polling(page, w
     expect(page.locator("#polling-facts")).to_contain_text("3 papers carrying 3 votes")
     assert_readable(page)
     keep_screenshot(page, f"elections-polling-{size}")
+    page.locator("#poll").scroll_into_view_if_needed()
+    keep_screenshot(page, f"elections-polling-paper-{size}")
 
     page.goto(f"/conferences/{conference_id}/elections")
     expect(page.locator("#elections tbody tr")).to_contain_text("National committee")
@@ -149,6 +157,8 @@ def test_a_secretary_finds_the_election_from_home_and_nominates_for_their_group(
     )
     log_in(world["secretary"].email)
     page.goto("/")
+    assert_readable(page)
+    keep_screenshot(page, f"elections-home-secretary-{size}")
     page.get_by_role("button", name="Elections: nominate a candidate").click()
     assert_readable(page)
     keep_screenshot(page, f"elections-list-secretary-{size}")
