@@ -178,3 +178,31 @@ def test_a_candidate_of_another_election_cannot_be_withdrawn_here(client, login,
 
     assert response.status_code == 404
     assert all(c.withdrawn_at is None for c in candidates())
+
+
+def test_a_secretarys_start_page_leads_to_the_elections_while_nominations_are_open(
+    client, login, world
+):
+    login(world["secretary"])
+    elections = f"/conferences/{world['election'].conference_id}/elections"
+    link = f'href="{elections}" role="button" class="secondary outline">Elections: nominate'
+
+    open_now = client.get("/").get_data(as_text=True)
+    listed = words(client.get(elections).get_data(as_text=True))
+    world["election"].nominations_close_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    closed = client.get("/").get_data(as_text=True)
+
+    assert link in open_now
+    assert "National committee 2 Scottish STV 1 Nominations Nominate for Leeds" in listed
+    assert "Elections: nominate" not in closed
+
+
+def test_the_start_page_has_no_nomination_link_for_an_election_already_polling(
+    client, login, world, conference
+):
+    world["election"].state = "polling"
+    db.session.commit()
+    login(world["secretary"])
+
+    assert "Elections: nominate" not in client.get("/").get_data(as_text=True)
