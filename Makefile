@@ -19,7 +19,8 @@ $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-## run: install, create or upgrade the SQLite database, load the demo if empty, serve it
+## run: install, create or upgrade the SQLite database, load the demo if empty, serve it,
+## with the job queue's worker (print runs; queue in instance/queue.sqlite) beside it
 # FLASK_RUN_HOST/PORT: `flask run` serves there, and links printed by a command name it too
 # (a link made in a request names the address that request came to; CONFAPP_BASE_URL wins).
 run: export FLASK_RUN_HOST = $(HOST)
@@ -29,6 +30,8 @@ run: $(RUN_STAMP)
 	@echo
 	@echo "confapp is serving the demo at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo
+	$(BIN)/flask --app confapp worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	CONFAPP_SECURE_COOKIES=0 $(BIN)/flask --app confapp run --host $(HOST) --port $(PORT)
 
 ## test: install the test tools (Chromium, poppler) if missing, run the whole suite

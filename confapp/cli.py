@@ -67,6 +67,23 @@ def demo_command():
     demo.print_logins(echo=click.echo)
 
 
+@click.command("worker")
+@click.option("-w", "--workers", default=1, show_default=True, help="Tasks run at once (threads).")
+@with_appcontext
+def worker(workers):
+    """Run the job queue's worker (print runs) until Ctrl-C; several may share a Redis queue."""
+    import logging
+
+    from flask import current_app
+
+    from confapp import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    huey = jobs.for_app(current_app._get_current_object()).huey
+    click.echo(f"Worker for the {type(huey).__name__} queue, {workers} at once (Ctrl-C stops it)")
+    huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option(
@@ -170,6 +187,7 @@ COMMANDS = (
     import_groups,
     backup,
     badges_command,
+    worker,
     create_device_token,
 )
 

@@ -26,6 +26,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_FROM": str,
     "MAIL_USE_TLS": bool,
     "BASE_URL": str,
+    "QUEUE_URL": str,
 }
 
 
@@ -55,6 +56,9 @@ class Defaults:
     MAIL_FROM = "confapp@localhost"
     BASE_URL: str | None = None
     INVITATION_DAYS = 7
+    # The job queue (confapp/jobs.py): None, a SQLite file in the instance folder; or redis://...
+    QUEUE_URL: str | None = None
+    QUEUE_IMMEDIATE = False  # tests: a task runs at once, in the process that enqueued it
     # No ping before every use of a pooled connection: it would be a third database round trip
     # on each scan at the door. After a database restart each worker's next request fails
     # once and the pool reconnects (the scan API retries that once by itself).

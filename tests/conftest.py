@@ -215,3 +215,32 @@ def login(client):
         return response
 
     return _login
+
+
+@pytest.fixture
+def queue_worker(app):
+    """A worker for the app's queue (its SQLite file in the test's instance folder), in a thread.
+
+    It dequeues and executes as huey's consumer does, without the consumer's signal handlers
+    (which would replace pytest's); tests/test_jobs.py runs the real consumer as a process.
+    """
+    import threading
+
+    from confapp import jobs
+
+    huey = jobs.for_app(app).huey
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            task = huey.dequeue()
+            if task is None:
+                stop.wait(0.05)
+            else:
+                huey.execute(task)
+
+    thread = threading.Thread(target=work, daemon=True, name="queue-worker")
+    thread.start()
+    yield huey
+    stop.set()
+    thread.join(timeout=30)

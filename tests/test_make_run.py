@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -84,6 +85,9 @@ def test_make_run_first_time_in_a_fresh_folder(tmp_path):
         ).read()
         link = re.search(r'<code id="invitation-link">([^<]+)</code>', invited.decode())[1]
         assert link.startswith(f"{base}/invite/"), link
+
+        # A group's badges printed: the worker `make run` started beside the server renders them.
+        assert _print_a_group(opener, base) == "done"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=10)[0]
@@ -92,6 +96,27 @@ def test_make_run_first_time_in_a_fresh_folder(tmp_path):
     assert f"http://127.0.0.1:{port}/" in output
     # The command line and the server agree on the address (not Flask's default port 5000).
     assert f"Log in at http://127.0.0.1:{port}/login" in output
+
+
+def _print_a_group(opener, base: str, seconds: float = 120) -> str:
+    """Start a print run for the first demo group with badges; its status once it settles."""
+    page = opener.open(f"{base}/admin/conferences/1/badges").read().decode()
+    token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page)[1]
+    for group_id in re.findall(r'<option value="(\d+)">', page):
+        form = {"csrf_token": token, "kind": "badges", "scope": "group", "group_id": group_id}
+        answer = opener.open(f"{base}/admin/conferences/1/badges", data=urlencode(form).encode())
+        if "/print-jobs/" in answer.geturl():  # else nothing to print for this group
+            break
+    else:
+        raise AssertionError("no demo group has badges to print")
+    deadline = time.monotonic() + seconds
+    while (status := json.load(opener.open(f"{answer.geturl()}.json"))["status"]) in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, f"the print run is still {status}"
+        time.sleep(0.5)
+    return status
 
 
 def _wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:

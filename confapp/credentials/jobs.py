@@ -1,14 +1,14 @@
-"""Print runs: chosen by the committee, rendered in the background, kept in the database."""
+"""Print runs: chosen by the committee, rendered by a queue worker, kept in the database."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from confapp import audit
+from confapp import jobs as queue
 from confapp.credentials import badges as badge_data
 from confapp.extensions import db
 from confapp.models import (
@@ -74,71 +74,69 @@ def create(
 
 
 def start(job: PrintJob) -> None:
-    """Render in a background thread (or at once, where the app is configured so for tests)."""
-    app = current_app._get_current_object()
-    if app.config.get("PRINT_JOBS_INLINE"):
-        run(app, job.id)
-    else:
-        threading.Thread(target=run, args=(app, job.id), daemon=True, name="print-job").start()
+    """Hand the committed run to the queue's workers; the web process renders nothing."""
+    queue.for_app().print_run(job.id)
 
 
-def run(app: Flask, job_id: int) -> None:
-    """Render a run's PDF, reporting progress as chunks finish; mark its badges printed."""
+def run(job_id: int) -> None:
+    """Render a run's PDF, reporting progress as chunks finish; mark its badges printed.
+
+    A queue worker calls this inside the app's context.
+    """
     from confapp.credentials import render
 
-    with app.app_context():
-        job = db.session.get(PrintJob, job_id)
-        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    job = db.session.get(PrintJob, job_id)
+    job.status, job.started_at = JobStatus.RUNNING, utcnow()
+    db.session.commit()
+    try:
+        conference = db.session.get(Conference, job.conference_id)
+        items = badge_data.badges_for(
+            conference, selection(conference, job.kind, job.scope, job.group_id)
+        )
+        if job.kind == PrintKind.CARDS:
+            items = _cards(conference, items)
+        job.total = len(items)
         db.session.commit()
-        try:
-            conference = db.session.get(Conference, job.conference_id)
-            items = badge_data.badges_for(
-                conference, selection(conference, job.kind, job.scope, job.group_id)
-            )
-            if job.kind == PrintKind.CARDS:
-                items = _cards(conference, items)
-            job.total = len(items)
+
+        def progress(done: int, total: int) -> None:
+            # Each chunk's progress committed at once: the page's poll may reach any worker.
+            job.done = done
             db.session.commit()
 
-            def progress(done: int, total: int) -> None:
-                # Each chunk's progress committed at once: the page's poll may reach any worker.
-                job.done = done
-                db.session.commit()
-
-            if job.kind == PrintKind.CARDS:
-                pdf = render.render_cards(items, progress=progress)
-            else:
-                pdf = render.render_badges(items, job.layout, progress=progress)
-            printed = [b.credential_id for b in items]
-            if job.kind == PrintKind.BADGES and printed:
-                db.session.execute(
-                    sa.update(Credential)
-                    .where(Credential.id.in_(printed))
-                    .values(printed_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                )
-            job.pdf, job.done, job.status, job.finished_at = (
-                pdf,
-                len(items),
-                JobStatus.DONE,
-                utcnow(),
+        if job.kind == PrintKind.CARDS:
+            pdf = render.render_cards(items, progress=progress)
+        else:
+            pdf = render.render_badges(items, job.layout, progress=progress)
+        printed = [b.credential_id for b in items]
+        if job.kind == PrintKind.BADGES and printed:
+            db.session.execute(
+                sa.update(Credential)
+                .where(Credential.id.in_(printed))
+                .values(printed_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
-            audit.record(
-                f"{job.kind}.print",
-                conference,
-                after={"job": job.id, "count": len(items), "layout": job.layout},
-                summary=f"{len(items)} {job.kind} ({job.scope}, {job.layout})",
-                actor=db.session.get(User, job.requested_by_id) if job.requested_by_id else None,
-            )
-            db.session.commit()
-        except Exception as exc:  # the run fails visibly instead of hanging at "running"
-            db.session.rollback()
-            job = db.session.get(PrintJob, job_id)
-            job.status, job.error, job.finished_at = JobStatus.FAILED, str(exc)[:500], utcnow()
-            db.session.commit()
-            app.logger.exception("print job %s failed", job_id)
-        finally:
-            db.session.remove()
+        job.pdf, job.done, job.status, job.finished_at = (
+            pdf,
+            len(items),
+            JobStatus.DONE,
+            utcnow(),
+        )
+        audit.record(
+            f"{job.kind}.print",
+            conference,
+            after={"job": job.id, "count": len(items), "layout": job.layout},
+            summary=f"{len(items)} {job.kind} ({job.scope}, {job.layout})",
+            actor=db.session.get(User, job.requested_by_id) if job.requested_by_id else None,
+        )
+        db.session.commit()
+    except Exception as exc:  # the run fails visibly instead of hanging at "running"
+        db.session.rollback()
+        job = db.session.get(PrintJob, job_id)
+        job.status, job.error, job.finished_at = JobStatus.FAILED, str(exc)[:500], utcnow()
+        db.session.commit()
+        current_app.logger.exception("print job %s failed", job_id)
+    finally:
+        db.session.remove()
 
 
 def _cards(conference: Conference, chosen: list[badge_data.BadgeData]):

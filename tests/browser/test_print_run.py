@@ -46,7 +46,7 @@ def _start_run(page: Page, conference_id: int) -> None:
 
 
 def test_the_bar_moves_while_the_run_renders_then_the_pdf_downloads(
-    app, page: Page, log_in, tmp_path
+    app, queue_worker, page: Page, log_in, tmp_path
 ):
     conference_id = _conference_with_badges(app, BADGES)
     log_in("chair@example.org")
@@ -80,7 +80,7 @@ def test_the_bar_moves_while_the_run_renders_then_the_pdf_downloads(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_print_run_pages_are_readable_at_every_size(app, page: Page, log_in, size):
+def test_print_run_pages_are_readable_at_every_size(app, queue_worker, page: Page, log_in, size):
     conference_id = _conference_with_badges(app, 3)
     page.set_viewport_size(SIZES[size])
     log_in("chair@example.org")

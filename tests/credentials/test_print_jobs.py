@@ -15,7 +15,7 @@ from confapp.models import AuditEntry, Credential, Delegate, PrintJob, Role
 
 @pytest.fixture
 def app_config():
-    return {"PRINT_JOBS_INLINE": True}
+    return {"QUEUE_IMMEDIATE": True}  # each run done in the request that starts it
 
 
 def _person(conference, group, name, pass_type="delegate", admin=None):
