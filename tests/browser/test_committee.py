@@ -66,13 +66,13 @@ WAITING = TOWNS[:12]  # the groups with two registrations waiting, Aberdeen to L
 COMMITTEE_NAV = {
     "Before": ["Rules", "Groups", "Users", "Delegates", "Queue", "Badges"],
     "On the day": ["Door", "Presence", "Report", "Audit log"],
-    "Floor": ["Ballots"],
+    "Floor": ["Ballots", "Elections"],
 }
 NAV = {
     "committee": COMMITTEE_NAV,
     "site_admin": {**COMMITTEE_NAV, "Site": ["Conferences"]},
     "steward": {"On the day": ["Door", "Presence"]},
-    "teller": {"Floor": ["Ballots"]},
+    "teller": {"Floor": ["Ballots", "Elections"]},
     "secretary": {"Your group": ["Leeds"]},
 }
 
