@@ -126,5 +126,9 @@ def log_in(page):
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        # Wait for the answer (logged in, or a refusal shown): a page asked for before the
+        # login's redirect lands would otherwise race it and load logged out.
+        landed = page.get_by_role("button", name="Log out")
+        expect(landed.or_(page.locator(".flash-error, .field-error")).first).to_be_visible()
 
     return _log_in
