@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from confapp import audit
+from confapp.elections.services import lock_election
 from confapp.extensions import db
 from confapp.models import (
     Candidate,
@@ -116,20 +115,6 @@ def in_words(preferences: tuple[int, ...], names: dict[int, str]) -> str:
 
 
 # ---- sheets and tellers -------------------------------------------------------------------
-
-
-def lock_election(election: Election) -> Election:
-    """Take the election's row lock and read it afresh (as voting.services.lock_ballot)."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.commit()  # end the read, so the write starts from a fresh snapshot
-    db.session.execute(
-        sa.update(Election)
-        .where(Election.id == election.id)
-        .values(version=Election.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(election)
-    return election
 
 
 def keepers(election: Election) -> dict[int, User | None]:
