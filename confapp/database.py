@@ -85,3 +85,22 @@ def recover_lost_connections(app: Flask) -> None:
             "The connection to the database was lost and has been re-opened. Check whether "
             "your change was saved, then try again.",
         )
+
+
+def lock_row(row):
+    """Take a versioned row's lock and read it afresh: PostgreSQL's row lock, SQLite's write lock.
+
+    Bumping `version` is the write that takes the lock, so every change made under it (a ballot's
+    entries, an election's papers) serialises on that one row.
+    """
+    model = type(row)
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()  # end the read, so the write starts from a fresh snapshot
+    db.session.execute(
+        sa.update(model)
+        .where(model.id == row.id)
+        .values(version=model.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+    return row

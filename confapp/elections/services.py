@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from confapp import audit, voters
 from confapp.checkin import presence
+from confapp.database import lock_row
 from confapp.elections.model import Category, QuotaError
 from confapp.elections.quotas import Quotas
 from confapp.extensions import db
@@ -93,16 +94,7 @@ class Setup:
 
 def lock_election(election: Election) -> Election:
     """Take the election's row lock and read it afresh (PostgreSQL row lock, SQLite write lock)."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.commit()  # end the read, so the write starts from a fresh snapshot
-    db.session.execute(
-        sa.update(Election)
-        .where(Election.id == election.id)
-        .values(version=Election.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(election)
-    return election
+    return lock_row(election)
 
 
 # ---- setting up ----------------------------------------------------------------------------

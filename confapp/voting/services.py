@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from confapp import audit, voters
 from confapp.checkin import presence
 from confapp.credentials import codes
+from confapp.database import lock_row
 from confapp.extensions import db
 from confapp.models import (
     Ballot,
@@ -108,16 +109,7 @@ def create_ballot(
 
 def lock_ballot(ballot: Ballot) -> Ballot:
     """Take the ballot's row lock and read it afresh (PostgreSQL row lock, SQLite write lock)."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.commit()  # end the read, so the write starts from a fresh snapshot
-    db.session.execute(
-        sa.update(Ballot)
-        .where(Ballot.id == ballot.id)
-        .values(version=Ballot.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(ballot)
-    return ballot
+    return lock_row(ballot)
 
 
 def _change_state(ballot: Ballot, state: BallotState, actor: User | None, summary: str) -> None:
