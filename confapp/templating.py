@@ -75,4 +75,13 @@ def init_app(app: Flask) -> None:
         roles = set()
         if conference is not None and current_user.is_authenticated:
             roles = current_user.roles_in(conference.id)
-        return {"conference": conference, "conference_roles": roles, "Role": Role}
+        # A scrutineer is shown the committee's pages (read only: every change is refused).
+        read_only = Role.SCRUTINEER in roles and Role.ADMIN not in roles
+        if read_only:
+            roles = roles | {Role.ADMIN}
+        return {
+            "conference": conference,
+            "conference_roles": roles,
+            "read_only": read_only,
+            "Role": Role,
+        }

@@ -161,6 +161,8 @@ def build_world() -> World:
         "admin": _user(f"admin{n}@example.org", conference, Role.ADMIN),
         "other_admin": _user(f"admin{n}@other.example.org", other, Role.ADMIN),
         "site_admin": _user(f"site-admin{n}@example.org", is_site_admin=True),
+        # Not a column of the permission table: tests/test_scrutineer.py derives its answers.
+        "scrutineer": _user(f"scrutineer{n}@example.org", conference, Role.SCRUTINEER),
     }
     invitee = _user(f"invitee{n}@example.org", conference, Role.STEWARD, password_hash=None)
     db.session.flush()

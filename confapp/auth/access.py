@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import TypeVar
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from confapp.extensions import db
@@ -47,13 +47,18 @@ def requires(*allowed: Role | str):
                 held = {Role(grant.role) for grant in current_user.grants}
             else:
                 held = current_user.roles_in(conference.id)
-            if not held & {Role(r) for r in allowed}:
+            if not held & {Role(r) for r in allowed} and not reads_as_committee(held, allowed):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def reads_as_committee(held: set[Role], allowed=(Role.ADMIN,)) -> bool:
+    """A scrutineer reads what the committee reads (GET and HEAD only), and changes nothing."""
+    return Role.SCRUTINEER in held and Role.ADMIN in allowed and request.method in ("GET", "HEAD")
 
 
 def _load_conference(kwargs) -> Conference | None:
@@ -81,9 +86,12 @@ def group_or_404(group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
         abort(404)
-    allowed = group.id in current_user.secretary_group_ids(
-        group.conference_id
-    ) or Role.ADMIN in current_user.roles_in(group.conference_id)
+    held = current_user.roles_in(group.conference_id)
+    allowed = (
+        group.id in current_user.secretary_group_ids(group.conference_id)
+        or Role.ADMIN in held
+        or reads_as_committee(held)
+    )
     if not allowed:
         abort(404)
     g.conference = group.conference

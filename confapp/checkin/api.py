@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
+from confapp.auth.access import reads_as_committee
 from confapp.checkin import presence
 from confapp.checkin.scans import (
     ScanError,
@@ -300,7 +301,8 @@ def _conference_for_reader(conference_id: int) -> Conference:
         return conference
     if not current_user.is_authenticated:
         abort(401, LOG_IN)
-    if not _may_scan(conference_id):
+    held = current_user.roles_in(conference_id)
+    if not _may_scan(conference_id) and not reads_as_committee(held):
         abort(403)
     return conference
 

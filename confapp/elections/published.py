@@ -13,7 +13,7 @@ import json
 from flask import abort, render_template, url_for
 from flask_login import current_user
 
-from confapp.auth.access import of_conference_or_404, requires
+from confapp.auth.access import of_conference_or_404, reads_as_committee, requires
 from confapp.downloads import download
 from confapp.elections import publish
 from confapp.elections.declared import agreed_readings, groups_by_place, pdf_part
@@ -33,7 +33,8 @@ def may_read_undeclared(conference_id: int) -> bool:
     """Tellers and the committee read a count before the chair declares it."""
     if current_user.is_site_admin:
         return True
-    return bool(current_user.roles_in(conference_id) & BEFORE_DECLARED)
+    held = current_user.roles_in(conference_id)
+    return bool(held & BEFORE_DECLARED) or reads_as_committee(held)
 
 
 def _readable(conference_id: int, election_id: int, what: str) -> Election:

@@ -50,6 +50,7 @@ class Role(enum.StrEnum):
     SECRETARY = "secretary"  # of one group
     STEWARD = "steward"
     TELLER = "teller"
+    SCRUTINEER = "scrutineer"  # reads everything the committee reads; changes nothing
 
 
 class BadgeLayout(enum.StrEnum):
@@ -180,6 +181,8 @@ class Conference(db.Model):
     ends_on: Mapped[date]
     registration_deadline: Mapped[datetime]  # UTC
     membership_as_at: Mapped[date | None]  # the qualifying membership's cut-off date
+    # Take each group's members from the register as at membership_as_at, not as declared.
+    figures_from_register: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     entitlement_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     card_vote_rule: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     quorum_percent: Mapped[int] = mapped_column(default=50)
@@ -424,6 +427,10 @@ class Delegate(db.Model):
     is_low_paid: Mapped[bool | None]
     elected_on: Mapped[date | None]
     elected_at: Mapped[str] = mapped_column(sa.String(200), default="")  # the meeting's kind
+    # Checked against the register when the conference has one (confapp/members/standing.py).
+    membership_number: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    # The committee's recorded reason for accepting someone the register does not show.
+    member_override: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     status: Mapped[Status] = mapped_column(
         one_of(Status, "known_status", 20), default=Status.DRAFT, index=True
     )
@@ -877,4 +884,16 @@ from confapp.models.elections import (  # noqa: E402,F401
     ElectionState,
     ElectionWeighting,
     candidate_category,
+)
+from confapp.models.members import (  # noqa: E402,F401
+    Electorate,
+    EmailStatus,
+    Member,
+    MemberBallot,
+    MemberBallotState,
+    MemberOption,
+    MemberQuestion,
+    MemberVote,
+    QuestionKind,
+    Voter,
 )

@@ -142,6 +142,9 @@ class Candidate(db.Model):
     nominated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    # Checked against the register when the conference has one (confapp/members/standing.py).
+    membership_number: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    member_override: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     position: Mapped[int | None]  # place on the paper, fixed when polling opens
     withdrawn_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
