@@ -61,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     from confapp.credentials.views import bp as credentials_bp
     from confapp.elections.views import bp as elections_bp
     from confapp.elections.views import load_routes as load_election_routes
+    from confapp.members.views import bp as members_bp
+    from confapp.members.views import load_routes as load_member_routes
     from confapp.registration.views import bp as registration_bp
     from confapp.voting.results import api as voting_api_bp
     from confapp.voting.views import bp as voting_bp
@@ -76,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(voting_api_bp)
     load_election_routes()
     app.register_blueprint(elections_bp)
+    load_member_routes()
+    app.register_blueprint(members_bp)
     errors.init_app(app)
 
     from confapp import cli, templating

@@ -29,7 +29,15 @@ class Jobs:
             with app.app_context():
                 print_runs.run(job_id)
 
+        @huey.task(name="send_links", retries=2, retry_delay=30)
+        def send_links(member_ballot_id: int, voter_ids: list[int]) -> None:
+            from confapp.members import mailing
+
+            with app.app_context():
+                mailing.send_batch(member_ballot_id, voter_ids)
+
         self.print_run = print_run
+        self.send_links = send_links
 
 
 def make_huey(url: str | None, instance_path: Path, *, name: str = QUEUE_NAME, immediate=False):

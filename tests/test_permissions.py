@@ -238,6 +238,19 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", f"{SETUP_EL}/paper.pdf"): row(LOGIN, 403, 403, *[TO_ELECTION] * 3, 403, TO_ELECTION),
 }
 
+
+def _member_rows() -> dict[tuple[str, str], dict]:
+    """The members' areas keep their rows beside their tests (tests/members/rows_*.py)."""
+    from tests.members import rows_ballots, rows_register, rows_standing, rows_voting
+
+    merged: dict[tuple[str, str], dict] = {}
+    for module in (rows_register, rows_standing, rows_ballots, rows_voting):
+        merged |= module.rows()
+    return merged
+
+
+TABLE |= _member_rows()
+
 # Forms for POST rows that answer an empty form with 404 (an alternate not in the group).
 FORMS: dict[tuple[str, str], dict] = {
     ("POST", f"{C}/badges"): {"kind": "badges", "scope": "new", "layout": "a6"},

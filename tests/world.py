@@ -92,6 +92,8 @@ class World:
     scan_id: int  # Bob admitted at the Main entrance
     ballot_id: int  # a motion carried on a show of hands
     election_id: int  # an election taking nominations: Asha, Bryn, Cerys and Dev stand
+    # The register and members' ballots: tests/members/world.py names each id.
+    members: dict[str, object] = dataclasses.field(default_factory=dict)
 
     def url_values(self) -> dict[str, object]:
         """A value for every variable in the app's URL rules."""
@@ -109,7 +111,7 @@ class World:
             "scan_id": self.scan_id,
             "ballot_id": self.ballot_id,
             "election_id": self.election_id,
-        }
+        } | self.members
 
 
 def _person(group, name: str, status: Status, pass_type=PassType.DELEGATE, **values) -> Delegate:
@@ -242,6 +244,9 @@ def build_world() -> World:
     )
     db.session.commit()
     election = factories.election(conference)
+    from tests.members import world as members_world
+
+    members = members_world.add(conference, leeds, york)
     return World(
         conference_id=conference.id,
         other_conference_id=other.id,
@@ -262,6 +267,7 @@ def build_world() -> World:
         scan_id=scan.id,
         ballot_id=ballot.id,
         election_id=election.id,
+        members=members,
     )
 
 

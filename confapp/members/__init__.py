@@ -1,0 +1,1 @@
+"""The members: the register, membership checks, and members' ballots (one member, one vote)."""

@@ -1,0 +1,3 @@
+"""ballot_pages: to be written."""
+
+from confapp.members.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""standing_pages: to be written."""
+
+from confapp.members.views import bp  # noqa: F401
