@@ -257,6 +257,11 @@ class Group(db.Model):
     women_members: Mapped[int] = mapped_column(default=0)
     young_members: Mapped[int] = mapped_column(default=0)
     membership_as_at: Mapped[date | None]
+    # The register's count at the conference's membership_as_at (None: no register), kept
+    # current by every import (confapp/members/figures.py); used when the conference says so.
+    register_members: Mapped[int | None]
+    register_women_members: Mapped[int | None]
+    register_young_members: Mapped[int | None]
     in_good_standing: Mapped[bool] = mapped_column(default=True)
     # Bumped by every change to the delegation: the UPDATE is the lock that serialises them.
     registration_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -277,6 +282,13 @@ class Group(db.Model):
     @property
     def figures(self) -> ent.GroupFigures:
         """The figures the entitlement engine reads."""
+        if self.conference.figures_from_register and self.register_members is not None:
+            return ent.GroupFigures(
+                members=self.register_members,
+                women_members=self.register_women_members or 0,
+                young_members=self.register_young_members or 0,
+                in_good_standing=self.in_good_standing,
+            )
         return ent.GroupFigures(
             members=self.members,
             women_members=self.women_members,

@@ -284,6 +284,11 @@ def upgrade():
             )
         )
 
+    with op.batch_alter_table("group", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("register_members", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("register_women_members", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("register_young_members", sa.Integer(), nullable=True))
+
     with op.batch_alter_table("delegate", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("membership_number", sa.String(length=40), server_default="", nullable=False)
@@ -298,6 +303,11 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM role_grant WHERE role = 'scrutineer'")
     _recheck_roles(ROLES_BEFORE)
+
+    with op.batch_alter_table("group", schema=None) as batch_op:
+        batch_op.drop_column("register_young_members")
+        batch_op.drop_column("register_women_members")
+        batch_op.drop_column("register_members")
 
     with op.batch_alter_table("delegate", schema=None) as batch_op:
         batch_op.drop_column("member_override")
