@@ -179,3 +179,76 @@ def election(
         )
     db.session.commit()
     return elect
+
+
+def members(conf: Conference, groups: list[Group], per_group: int = 3, **values) -> list:
+    """`per_group` members in good standing in each group (numbers M00001 ...), committed."""
+    from confapp.models import Member
+
+    rows = []
+    for group in groups:
+        for _ in range(per_group):
+            n = len(rows) + 1
+            rows.append(
+                Member(
+                    conference_id=conf.id,
+                    number=f"M{n:05d}",
+                    name=f"Member {n}",
+                    email=f"member{n}@example.org",
+                    group_id=group.id,
+                    joined_on=date(2020, 1, 1),
+                    **values,
+                )
+            )
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def member_ballot(
+    conf: Conference,
+    questions: list[dict] | None = None,
+    *,
+    title: str = "Members' ballot",
+    phase: str = "draft",
+    frozen_on: date | None = None,
+):
+    """A members' ballot, committed; `phase` draft, roll (opens tomorrow), open or closed.
+
+    Each question is a dict of MemberQuestion fields plus "options": [labels] or
+    [(label, [categories])]; default one yes/no question. Any phase but draft makes the roll
+    (every member in good standing on `frozen_on`, default today).
+    """
+    from confapp.members import roll
+    from confapp.models import MemberBallot, MemberOption, MemberQuestion
+
+    now = utcnow()
+    opens, closes = {
+        "draft": (now + timedelta(days=1), now + timedelta(days=8)),
+        "roll": (now + timedelta(days=1), now + timedelta(days=8)),
+        "open": (now - timedelta(hours=1), now + timedelta(days=7)),
+        "closed": (now - timedelta(days=8), now - timedelta(hours=1)),
+    }[phase]
+    ballot = MemberBallot(
+        conference_id=conf.id,
+        title=title,
+        opens_at=opens,
+        closes_at=closes,
+        frozen_on=frozen_on or now.date(),
+    )
+    for position, spec in enumerate(questions or [{"kind": "yes_no"}], start=1):
+        spec = dict(spec)
+        options = spec.pop("options", [])
+        spec.setdefault("title", f"Question {position}")
+        question = MemberQuestion(position=position, **spec)
+        for place, option in enumerate(options, start=1):
+            label, categories = option if isinstance(option, tuple) else (option, [])
+            question.options.append(
+                MemberOption(position=place, label=label, categories=list(categories))
+            )
+        ballot.questions.append(question)
+    db.session.add(ballot)
+    db.session.commit()
+    if phase != "draft":
+        roll.make_roll(ballot)
+    return ballot

@@ -4,7 +4,8 @@ The routes live in modules named by the work, each registering on this one bluep
 register_pages.py (the register: import, export, figures at the freeze date),
 standing_pages.py (the committee's override for someone the register does not show),
 ballot_pages.py (set up a members' ballot, its roll, links sent and bounced),
-voting_pages.py (a member's link: check, vote, receipt; send my link again),
+link_pages.py (for members: send my link again, check I can vote),
+voting_pages.py (a member's link: the paper, the vote, the receipt),
 results_pages.py (turnout while open; after the close the result, receipts and ballots).
 """
 
@@ -26,6 +27,7 @@ def load_routes() -> None:
     """Import the modules that put their routes on bp (called once by create_app)."""
     from confapp.members import (  # noqa: F401
         ballot_pages,
+        link_pages,
         register_pages,
         results_pages,
         standing_pages,

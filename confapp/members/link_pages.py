@@ -1,0 +1,3 @@
+"""link_pages: to be written."""
+
+from confapp.members.views import bp  # noqa: F401
