@@ -21,6 +21,7 @@ from confapp.admin.forms import (
 )
 from confapp.auth.access import of_conference_or_404, requires
 from confapp.extensions import db
+from confapp.members import standing
 from confapp.models import Delegate, Group, PassType, Role, Status, Substitution
 from confapp.registration import places
 from confapp.registration import services as registration
@@ -32,9 +33,12 @@ from confapp.security import local_path
 @requires(Role.ADMIN)
 def queue(conference_id: int):
     """Groups with registrations or substitutions waiting, with all a decision needs."""
+    queue = registrations.review_queue(g.conference)
     return render_template(
         "admin/queue.html",
-        queue=registrations.review_queue(g.conference),
+        queue=queue,
+        # What the register says of each delegate and alternate (empty: no register).
+        register=standing.matches(g.conference, [p for c in queue.cards for p in c.people]),
         at=session.pop(QUEUE_AT, None),
     )
 

@@ -86,4 +86,17 @@ class CandidateForm(FlaskForm):
         render_kw={"rows": 8},
     )
     group = SelectField("Nominated by", coerce=int, default=0, choices=[(0, "No group")])
+    # Asked only when the conference has a register: a group's candidate must be its member.
+    membership_number = StringField(
+        "Membership number",
+        validators=[Optional(), Length(max=40)],
+        description="As on their membership card.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    email = StringField(
+        "Or their e-mail on the register",
+        validators=[Optional(), Length(max=254)],
+        description="Used only to find them on the register when the number is not known.",
+        render_kw={"autocomplete": "off", "inputmode": "email"},
+    )
     categories = MultiCheckboxField("Categories the candidate belongs to", coerce=int, choices=[])

@@ -21,6 +21,7 @@ from confapp.database import lock_row
 from confapp.elections.model import Category, QuotaError
 from confapp.elections.quotas import Quotas
 from confapp.extensions import db
+from confapp.members import standing as register
 from confapp.models import (
     Candidate,
     CandidateOrder,
@@ -238,8 +239,16 @@ def nominate(
     category_ids: list[int] = (),
     actor: User | None = None,
     by_committee: bool = True,
+    membership_number: str = "",
+    email: str = "",
 ) -> Candidate:
-    """Add a candidate; a group's nomination only before nominations close."""
+    """Add a candidate; a group's nomination only before nominations close.
+
+    A candidate nominated for a group, when the conference has a register, must be a member
+    of that group in good standing (found by `membership_number`, else by `email`, which is
+    not kept): a group's nomination is refused otherwise; the committee's stands, and polling
+    waits until the committee records a reason to accept them (or they withdraw).
+    """
     lock_election(election)
     if election.state != ElectionState.NOMINATIONS:
         raise ElectionError("Polling has opened: no more candidates can be nominated.")
@@ -263,8 +272,23 @@ def nominate(
     categories = {c.id: c for c in election.categories}
     if any(i not in categories for i in category_ids):
         raise ElectionError("A category ticked is not one of this election's.")
+    membership_number = "".join((membership_number or "").split())
+    if len(membership_number) > 40:
+        raise ElectionError("A membership number has at most 40 characters.")
+    if group is not None:
+        conference = db.session.get(Conference, election.conference_id)
+        match = register.check(conference, group, number=membership_number, email=email or "")
+        if match is not None:
+            if match.problem and not by_committee:
+                raise ElectionError(
+                    f"Not nominated: {match.problem}. Only a member of {group.name} in good "
+                    "standing can be nominated; ask the committee if they should stand anyway."
+                )
+            if match.member is not None:
+                membership_number = match.member.number  # found by e-mail: keep the number
     candidate = Candidate(
         name=name,
+        membership_number=membership_number,
         statement=statement,
         group_id=group.id if group else None,
         nominated_by_id=actor.id if actor else None,
@@ -408,6 +432,12 @@ def polling_problem(election: Election) -> str | None:
         return "Polling has already opened for this election."
     if not standing(election):
         return "No candidates stand: nominate at least one before polling opens."
+    if problems := register.candidate_problems(election):
+        return (
+            "The register does not show these candidates as members in good standing of the "
+            f"group nominating them: {' '.join(problems)} Record a reason to accept them on "
+            "the nominations page, or withdraw them."
+        )
     return quota_problem(election)
 
 

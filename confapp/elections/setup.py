@@ -24,6 +24,7 @@ from confapp.elections.forms import BLANK_QUOTA_ROWS, CandidateForm, ElectionFor
 from confapp.elections.services import ElectionError, QuotaRow, Setup
 from confapp.elections.views import COMMITTEE, READERS, C, E, bp
 from confapp.extensions import db
+from confapp.members import standing as register
 from confapp.models import Candidate, Election, ElectionWeighting, Group, Role
 from confapp.pdf import html_to_pdf
 
@@ -226,6 +227,8 @@ def _candidate_form(election: Election, groups: list[Group]) -> CandidateForm:
     form = CandidateForm()
     form.group.choices = [(0, "No group")] + [(gr.id, gr.name) for gr in groups]
     form.categories.choices = [(c.id, c.name) for c in election.categories]
+    if not register.has_register(election.conference_id):
+        del form.membership_number, form.email
     return form
 
 
@@ -247,6 +250,8 @@ def _nominate(election: Election, groups: list[Group], *, by_committee: bool, ac
                     category_ids=form.categories.data or [],
                     actor=current_user,
                     by_committee=by_committee,
+                    membership_number=_data(form, "membership_number"),
+                    email=_data(form, "email"),
                 )
             except ElectionError as problem:
                 db.session.rollback()
@@ -254,7 +259,17 @@ def _nominate(election: Election, groups: list[Group], *, by_committee: bool, ac
             else:
                 db.session.commit()
                 flash(f"{candidate.name} is nominated for {election.title}.", "success")
-                return redirect(_page(election))
+                match = register.candidate_matches(election).get(candidate.id)
+                if match is None or match.ok:
+                    return redirect(_page(election))
+                # Only the committee's nomination stands against the register: say so, and
+                # show it below the form with the place to record a reason.
+                flash(
+                    f"The register: {match.problem}. Polling cannot open until you record a "
+                    f"reason to accept {candidate.name}, or they withdraw.",
+                    "warning",
+                )
+                return redirect(action + f"#candidate-{candidate.id}")
         status = 422
     return render_template(
         "elections/nominate.html",
@@ -264,7 +279,15 @@ def _nominate(election: Election, groups: list[Group], *, by_committee: bool, ac
         by_committee=by_committee,
         group=None if by_committee else groups[0],
         open_for_nominations=services.nominations_open(election) or by_committee,
+        # The committee sees every candidate the register is asked about, and accepts them.
+        register=register.candidate_matches(election) if by_committee else {},
+        group_names=_group_names(election) if by_committee else {},
     ), status
+
+
+def _data(form: CandidateForm, name: str) -> str:
+    """A field's text, or "" when the form does not ask it (no register)."""
+    return (form[name].data or "") if name in form else ""
 
 
 @bp.route(f"{E}/nominate", methods=["GET", "POST"])

@@ -38,6 +38,12 @@ class PersonForm(FlaskForm):
         description="Their badge link is sent here.",
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
+    membership_number = StringField(
+        "Membership number (optional)",
+        validators=[Optional(), Length(max=40)],
+        description="As on their membership card. Without it they are found by e-mail.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     phone = TelField(
         "Phone (optional)",
         validators=[Optional(), Length(max=40)],
@@ -54,8 +60,13 @@ class PersonForm(FlaskForm):
         render_kw={"list": "meeting-kinds"},
     )
 
-    def keep_only(self, facts: set[str], seats: list[tuple[str, str]] | None) -> None:
-        """Drop the equality questions the rule does not ask, and the seat for non-delegates."""
+    def keep_only(
+        self, facts: set[str], seats: list[tuple[str, str]] | None, register: bool = False
+    ) -> None:
+        """Drop the equality questions the rule does not ask, the seat for non-delegates, and
+        the membership number unless the register checks this person (`register`)."""
+        if not register:
+            delattr(self, "membership_number")
         for fact, field in (
             ("woman", "is_woman"),
             ("young", "is_young"),

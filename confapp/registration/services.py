@@ -22,6 +22,7 @@ from confapp.auth.services import UserError, normalise_email
 from confapp.credentials import services as credentials
 from confapp.database import is_sqlite
 from confapp.extensions import db
+from confapp.members import standing
 from confapp.models import (
     ACTIVE_STATUSES,
     BASE_SEAT,
@@ -67,6 +68,7 @@ class PersonDetails:
     is_low_paid: bool | None = None
     elected_on: date | None = None
     elected_at: str = ""
+    membership_number: str = ""
 
 
 # ---- locking and checks -------------------------------------------------------------------
@@ -154,6 +156,9 @@ def _clean(details: PersonDetails) -> PersonDetails:
     details.name = " ".join(details.name.split())
     if not details.name:
         raise RegistrationError("A name is needed.")
+    details.membership_number = "".join((details.membership_number or "").split())
+    if len(details.membership_number) > 40:
+        raise RegistrationError("A membership number has at most 40 characters.")
     if details.pass_type not in {p.value for p in PassType}:
         raise RegistrationError(f"Unknown pass type {details.pass_type!r}.")
     if details.pass_type != PassType.DELEGATE:
@@ -171,6 +176,14 @@ def _flush_or_refuse() -> None:
         raise RegistrationError(
             "Someone registered the same person at the same moment; reload and check."
         ) from exc
+
+
+def _check_register(group: Group, people: list[Delegate], refusal: str) -> None:
+    """Refuse unless every delegate and alternate here is on the register (when there is one)
+    in good standing for this group, or accepted by the committee with a recorded reason."""
+    problems = standing.problems_of(group.conference, people)
+    if problems:
+        raise RegistrationError(f"{refusal} {' '.join(problems)}")
 
 
 # ---- secretaries --------------------------------------------------------------------------
@@ -312,6 +325,11 @@ def submit(group: Group, actor: User) -> list[Delegate]:
     problems = equality_problems(group)
     if problems:
         raise RegistrationError(" ".join(problems))
+    _check_register(
+        group,
+        drafts,
+        "The register does not show everyone as a member in good standing of your group:",
+    )
     now = utcnow()
     for delegate in drafts:
         delegate.status = Status.SUBMITTED.value
@@ -366,6 +384,9 @@ def approve(delegate: Delegate, actor: User) -> None:
             f"Only submitted registrations are approved; {delegate.name} is {delegate.status}."
         )
     lock_group(delegate.group)
+    _check_register(
+        delegate.group, [delegate], "Not approved (record a reason to accept them anyway):"
+    )
     _set_status(delegate, Status.APPROVED, actor)
     _flush_or_refuse()
 
@@ -394,6 +415,11 @@ def approve_delegation(group: Group, actor: User) -> int:
         )
         .scalars()
         .all()
+    )
+    _check_register(
+        group,
+        submitted,
+        "None approved: approve the others one by one, or record a reason to accept these:",
     )
     for delegate in submitted:
         _set_status(delegate, Status.APPROVED, actor)
@@ -496,6 +522,12 @@ def decide_substitution(
         raise RegistrationError("Give the reason for the rejection: the secretary will see it.")
     lock_group(substitution.group)
     outgoing, incoming = substitution.outgoing, substitution.incoming
+    if approve:
+        _check_register(
+            substitution.group,
+            [incoming],
+            "Not approved (record a reason to accept them anyway):",
+        )
     substitution.status = "approved" if approve else "rejected"
     substitution.decided_by_id = actor.id
     substitution.decided_at = utcnow()

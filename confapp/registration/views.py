@@ -12,8 +12,10 @@ from flask_login import current_user, login_required
 from confapp.auth.access import delegate_or_404, group_or_404
 from confapp.confirm import ask_first
 from confapp.extensions import db
+from confapp.members import standing
 from confapp.models import (
     BASE_SEAT,
+    VOTING_PASSES,
     Credential,
     Group,
     PassType,
@@ -39,12 +41,18 @@ def _seat_choices(group: Group) -> list[tuple[str, str]]:
 def _person_form(group: Group, pass_type: str, form_class=PersonForm, **kwargs):
     form = form_class(**kwargs)
     seats = _seat_choices(group) if pass_type == PassType.DELEGATE else None
-    form.keep_only(rules.facts_asked(group.conference.rule), seats)
+    # The number is asked only of those the register checks: delegates and alternates.
+    register = pass_type in VOTING_PASSES and standing.has_register(group.conference_id)
+    form.keep_only(rules.facts_asked(group.conference.rule), seats, register=register)
     return form
 
 
-def _details(form, pass_type: str) -> PersonDetails:
+def _details(form, pass_type: str, number: str = "") -> PersonDetails:
+    """What the form says; `number`: the membership number kept when the form does not ask."""
     return PersonDetails(
+        membership_number=(
+            form.membership_number.data or "" if "membership_number" in form else number
+        ),
         name=form.name.data or "",
         email=form.email.data or "",
         phone=(form.phone.data or "").strip(),
@@ -100,6 +108,7 @@ def delegation(group_id: int):
         pending_ids={
             s.incoming_id for s in substitutions if s.status == SubstitutionStatus.PENDING
         },
+        register=standing.matches(conference, people),
         withdraw_form=WithdrawForm(),
         withdraw_detail=_withdraw_detail,
         delete_detail=DELETE_DETAIL,
@@ -128,6 +137,7 @@ def register(group_id: int, pass_type: str):
             flash(
                 f"{person.name} added as {person.seat_label} (draft: submit when ready).", "success"
             )
+            _warn_register(person)
             return redirect(url_for("registration.delegation", group_id=group.id))
     return render_template(
         "registration/person_form.html",
@@ -139,6 +149,17 @@ def register(group_id: int, pass_type: str):
     )
 
 
+def _warn_register(person) -> None:
+    """Say at once what the register says against a person, not only when submitting."""
+    match = standing.matches(person.group.conference, [person]).get(person.id)
+    if match is not None and not match.ok:
+        flash(
+            f"The register: {match.problem}. {person.name} cannot be submitted until this is "
+            "put right (or the credentials committee accepts them).",
+            "warning",
+        )
+
+
 @bp.route("/groups/<int:group_id>/people/<int:delegate_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(group_id: int, delegate_id: int):
@@ -148,13 +169,18 @@ def edit(group_id: int, delegate_id: int):
     form = _person_form(group, person.pass_type, obj=person)
     if form.validate_on_submit():
         try:
-            services.update(person, _details(form, person.pass_type), current_user)
+            services.update(
+                person,
+                _details(form, person.pass_type, person.membership_number),
+                current_user,
+            )
         except RegistrationError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
             db.session.commit()
             flash(f"{person.name} saved (draft: submit when ready).", "success")
+            _warn_register(person)
             return redirect(url_for("registration.delegation", group_id=group.id))
     return render_template(
         "registration/person_form.html",

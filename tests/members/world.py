@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from confapp.extensions import db
 from confapp.models import (
     Member,
@@ -24,6 +26,7 @@ def add(conference, leeds, york) -> dict[str, object]:
     ids |= _register(conference, leeds, york)
     ids |= _ballots(conference)
     ids |= _voting(conference)
+    ids |= _standing(conference)
     db.session.commit()
     return ids
 
@@ -82,3 +85,17 @@ def _ballots(conference) -> dict[str, object]:
 def _voting(conference) -> dict[str, object]:
     """A voting code no voter holds: the <code> of the voting pages."""
     return {"code": "not-a-real-code"}
+
+
+def _standing(conference) -> dict[str, object]:
+    """The first candidate of the world's election: the <candidate_id> of the override."""
+    from confapp.models import Candidate, Election
+
+    candidate = db.session.scalars(
+        sa.select(Candidate)
+        .join(Election)
+        .where(Election.conference_id == conference.id)
+        .order_by(Candidate.id)
+        .limit(1)
+    ).one()
+    return {"candidate_id": candidate.id}
