@@ -1,3 +1,67 @@
-"""voting_pages: to be written."""
+"""A member's voting link: the paper, the vote, the receipt (no login: the code is the key).
 
-from confapp.members.views import bp  # noqa: F401
+Every answer is about the link alone: a code no voter holds reads the same whether or not any
+ballot exists; a used code says so without a receipt or a time. The pages are not cached and
+send no referrer, since the code is in their address.
+"""
+
+from __future__ import annotations
+
+from flask import g, make_response, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from confapp.members import casting
+from confapp.members.views import bp
+from confapp.models import MemberBallot, QuestionKind
+
+
+def _answer(template: str, status: int = 200, **values):
+    response = make_response(render_template(template, **values), status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _refusal(reason: str, ballot: MemberBallot | None):
+    """The page for a link that cannot vote now: invalid, used, not yet open, or closed."""
+    if ballot is not None:
+        g.conference = ballot.conference
+    return _answer(
+        "members/vote_refused.html",
+        404 if reason == "invalid" else 200,
+        reason=reason,
+        ballot=ballot,
+    )
+
+
+@bp.route("/vote/<code>", methods=["GET", "POST"])
+def vote(code: str):
+    """The paper behind a voting link; sending it casts the vote and shows the receipt."""
+    link = casting.open_link(code[:200])
+    if link is None:
+        return _refusal("invalid", None)
+    ballot = link.ballot
+    g.conference = ballot.conference
+    reason = casting.refusal(link)
+    if reason is not None:
+        return _refusal(reason, ballot)
+    problems: dict[int, str] = {}
+    if request.method == "POST":
+        try:
+            choices = casting.choices_from_form(ballot, request.form)
+            receipt = casting.cast(code, choices)
+        except casting.ChoiceError as error:
+            problems = error.problems
+        except casting.CastRefused as refused:
+            return _refusal(refused.reason, refused.ballot or ballot)
+        else:
+            return _answer("members/vote_receipt.html", ballot=ballot, receipt=receipt)
+    return _answer(
+        "members/vote.html",
+        422 if problems else 200,
+        ballot=ballot,
+        problems=problems,
+        form=request.form if request.method == "POST" else MultiDict(),
+        casting=casting,
+        QuestionKind=QuestionKind,
+    )
