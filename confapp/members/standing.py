@@ -115,7 +115,11 @@ class _Register:
             if member is None:
                 return Match(None, f"No member numbered {number} on the register", override)
         else:
-            found = self.by_email.get(email, []) if email else []
+            if not email:
+                return Match(
+                    None, "No membership number given to find them on the register", override
+                )
+            found = self.by_email.get(email, [])
             if not found:
                 return Match(None, NO_EMAIL_MATCH, override)
             if len(found) > 1:
