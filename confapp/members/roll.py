@@ -68,13 +68,14 @@ def make_roll(ballot: MemberBallot, *, actor=None) -> int:
     """Freeze the electorate: voters and blank papers made, the ballot on the roll; committed.
 
     Returns how many may vote. Refused (RollError, nothing changed) unless the ballot is a
-    draft with at least one question and somebody entitled to vote.
+    draft with at least one question, its elections can meet their quotas, it has not closed,
+    its freeze date has come, and somebody is entitled to vote.
     """
+    from confapp.members.ballots import roll_problem
+
     lock_row(ballot)
-    if ballot.state != MemberBallotState.DRAFT:
-        raise RollError("The roll is already made: the electorate was frozen then.")
-    if not ballot.questions:
-        raise RollError("Add at least one question before making the roll.")
+    if problem := roll_problem(ballot):
+        raise RollError(problem)
     electorate = db.session.execute(electorate_query(ballot)).all()
     if not electorate:
         raise RollError(
