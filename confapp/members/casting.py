@@ -244,7 +244,7 @@ def cast(code: str, choices: dict) -> str:
         )
         marked = db.session.execute(
             sa.update(Voter)
-            .where(Voter.code_hash == hash_code(code), Voter.has_voted.is_(False), opened)
+            .where(Voter.code_hash == hash_code(code), Voter.has_voted == sa.false(), opened)
             .values(has_voted=True)
             .execution_options(synchronize_session=False)
         )
@@ -269,7 +269,7 @@ def _fill_paper(ballot_id: int, choices: dict) -> str:
             sa.select(MemberVote.id)
             .where(
                 MemberVote.ballot_id == ballot_id,
-                MemberVote.is_cast.is_(False),
+                MemberVote.is_cast == sa.false(),  # as the blank papers' index has it
                 MemberVote.id >= lowest,
             )
             .order_by(MemberVote.id)
@@ -280,7 +280,7 @@ def _fill_paper(ballot_id: int, choices: dict) -> str:
         )
         filled = db.session.execute(
             sa.update(MemberVote)
-            .where(MemberVote.id == blank, MemberVote.is_cast.is_(False))
+            .where(MemberVote.id == blank, MemberVote.is_cast == sa.false())
             .values(is_cast=True, receipt=receipt, choices=choices)
             .execution_options(synchronize_session=False)
         )
