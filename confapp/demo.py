@@ -18,6 +18,7 @@ from confapp import entitlement as ent
 from confapp.auth import services as users
 from confapp.credentials import codes
 from confapp.extensions import db
+from confapp.members import demo as member_demo
 from confapp.models import (
     BASE_SEAT,
     Conference,
@@ -44,6 +45,8 @@ LOGINS = [
     ("secretary@example.org", "demo-secretary-pass", Role.SECRETARY, ("Leeds", "Ynys Môn")),
     ("steward@example.org", "demo-steward-pass", Role.STEWARD, ()),
     ("teller@example.org", "demo-teller-pass", Role.TELLER, ()),
+    # Reads everything the committee reads, changes nothing (members' ballots, the count).
+    ("scrutineer@example.org", "demo-scrutineer-pass", Role.SCRUTINEER, ()),
     # A second teller: a card vote is counted twice, independently.
     ("chief.teller@example.org", "demo-teller-pass", Role.TELLER, ()),
 ]
@@ -304,9 +307,11 @@ def load_demo(echo: Callable[[str], None] = print) -> Conference:
     inside = _open_the_doors(conference, rng)
     floor = _take_the_floor(conference, rng)
     members = sum(g.members for g in groups)
+    register = member_demo.add_members(conference, groups, rng)
+    ballots = member_demo.add_ballots(conference, rng)
     echo(
-        f"Created {NAME}: {len(groups)} groups, {members:,} members, {registered}, "
-        f"{inside}, {floor}."
+        f"Created {NAME}: {len(groups)} groups, {members:,} members declared, {registered}, "
+        f"{inside}, {floor}; {register:,} on the register, {ballots}."
     )
     return conference
 
@@ -519,8 +524,9 @@ _EMAILS = itertools.count(1)
 
 
 def print_logins(echo: Callable[[str], None] = print) -> None:
-    """Print the demo logins, for the README's first run."""
+    """Print the demo logins, for the README's first run, and a member's voting link."""
     echo("Demo logins (e-mail / password):")
     for email, password, role, group_names in LOGINS:
         extra = f" of {', '.join(group_names)}" if group_names else ""
         echo(f"  {role.value:<10} {email:<24} {password}{extra}")
+    echo(f"A member's voting link (the {member_demo.ELECTION}): {member_demo.voting_link()}")
