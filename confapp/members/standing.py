@@ -80,34 +80,50 @@ def _number_key(number: str) -> str:
     return "".join(number.split()).upper()
 
 
-def _lookup(conference_id: int, numbers: set[str], emails: set[str]) -> _Register:
-    """The members these numbers and addresses name, in two queries."""
+def _lookup(conference_id: int, numbers: set[str], emails: set[str]) -> Register:
+    """The members these numbers and addresses name, in a query a 500 of each."""
     by_number: dict[str, Member] = {}
     by_email: dict[str, list[Member]] = {}
     if numbers:
         # Numbers as typed and upper-cased: "l0001" finds L0001 and the unique index serves both.
-        wanted = numbers | {n.upper() for n in numbers}
-        query = sa.select(Member).where(
-            Member.conference_id == conference_id, Member.number.in_(wanted)
-        )
-        for member in db.session.scalars(query):
-            by_number[_number_key(member.number)] = member
-    if emails:
+        wanted = sorted(numbers | {n.upper() for n in numbers})
+        for chunk in _chunks(wanted):
+            query = sa.select(Member).where(
+                Member.conference_id == conference_id, Member.number.in_(chunk)
+            )
+            for member in db.session.scalars(query):
+                by_number[_number_key(member.number)] = member
+    for chunk in _chunks(sorted(emails)):
         for member in db.session.scalars(
             sa.select(Member)
-            .where(Member.conference_id == conference_id, Member.email.in_(emails))
+            .where(Member.conference_id == conference_id, Member.email.in_(chunk))
             .order_by(Member.number)
         ):
             by_email.setdefault(member.email, []).append(member)
-    return _Register(by_number, by_email)
+    return Register(by_number, by_email)
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    # An import names thousands: SQLite takes only so many parameters in one statement.
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def register_of(conference: Conference, emails: Iterable[str]) -> Register | None:
+    """The members under these addresses, to check many rows at once; None: no register."""
+    if not has_register(conference.id):
+        return None
+    return _lookup(conference.id, set(), {e.strip().lower() for e in emails if e.strip()})
 
 
 @dataclass(frozen=True)
-class _Register:
+class Register:
+    """Members found by number and by e-mail, to match people against."""
+
     by_number: dict[str, Member]
     by_email: dict[str, list[Member]]
 
     def match(self, group: Group, number: str, email: str, day: date, override: str) -> Match:
+        """What the register says of someone of `group` (anything with an id and a name)."""
         number = (number or "").strip()
         email = (email or "").strip().lower()
         if number:

@@ -27,6 +27,7 @@ from confapp import csv_import
 from confapp import entitlement as ent
 from confapp.csv_import import ImportRejected, Problem
 from confapp.extensions import db
+from confapp.members import standing as membership
 from confapp.models import BASE_SEAT, VOTING_PASSES, Conference, Group, PassType, Status
 from confapp.registration import places, rules
 from confapp.text import plural
@@ -109,6 +110,10 @@ class Standing:
     max_ranks: dict[int, int]  # group id -> the highest active alternate rank
     taken: list[tuple[str, str, str]] = field(default_factory=list)
     # (email, seat label, group name) of each place already held by an address in the file
+    # The register's members under the addresses of rows sent to the committee (None: the
+    # conference has no register), and the day they are checked on.
+    register: membership.Register | None = None
+    day: date | None = None
 
     def about(self, group_ids: Iterable[int]) -> tuple:
         """What was read of these groups, to compare with another reading."""
@@ -140,7 +145,14 @@ def read_standing(
         holding=places.holding_places_of(named),
         max_ranks=places.highest_ranks(named),
         taken=_places_taken(conference, rows) if only is None else [],
+        register=membership.register_of(conference, [r.email for r in rows if _checked(r)]),
+        day=membership.today(conference),
     )
+
+
+def _checked(row: DelegateRow) -> bool:
+    """A delegate or alternate imported as sent or approved: the register must show them."""
+    return row.is_voting and row.status != Status.DRAFT and row.ok("email", "pass_type")
 
 
 def _group_facts(conference: Conference, only: list[int] | None) -> dict[str, GroupFacts]:
@@ -208,7 +220,26 @@ def check(rows: list[DelegateRow], standing: Standing) -> tuple[Plan, list[Probl
         _check_places(plan.groups[group_rows[0].line], standing, group_rows, plan, add)
 
     _check_people_free(standing, [r for r in rows if r.ok("email", "pass_type")], add)
+    if standing.register is not None:
+        _check_members(
+            standing, [r for r in rows if r.line in plan.groups and _checked(r)], plan, add
+        )
     return plan, found
+
+
+def _check_members(standing: Standing, rows: list[DelegateRow], plan: Plan, add: Add) -> None:
+    """Delegates and alternates sent or approved by the file are members of their group in
+    good standing, as the secretary's submission and the committee's approval require."""
+    for row in rows:
+        group = plan.groups[row.line]
+        match = standing.register.match(group, "", row.email, standing.day, "")
+        if match.problem:
+            add(
+                row,
+                "email",
+                f"the register: {match.problem}. Import them as a draft: their secretary then "
+                "gives the number, or the committee accepts them with a reason",
+            )
 
 
 def _find_group(row: DelegateRow, groups: dict[str, GroupFacts], add: Add) -> GroupFacts | None:
