@@ -239,3 +239,40 @@ def _write_again_shuffled(ballot_id: int, papers: list) -> None:
     )
     if rows:
         db.session.execute(sa.insert(MemberVote.__table__), rows)
+
+
+def published_ballots(conference) -> list[MemberBallot]:
+    """The conference's published members' ballots, in the order they were published."""
+    return list(
+        db.session.scalars(
+            sa.select(MemberBallot)
+            .where(
+                MemberBallot.conference_id == conference.id,
+                MemberBallot.state == MemberBallotState.PUBLISHED,
+                MemberBallot.result.is_not(None),
+            )
+            .order_by(MemberBallot.published_at, MemberBallot.id)
+        )
+    )
+
+
+def book_parts(conference) -> list[dict]:
+    """What the results book prints of each published members' ballot: its result and sheets."""
+    from confapp.elections.publish import count_sheet
+    from confapp.links import external_url
+
+    return [
+        {
+            "ballot": ballot,
+            "result": ballot.result,
+            "receipts_url": external_url(
+                "members.receipts", conference_id=ballot.conference_id, member_ballot_id=ballot.id
+            ),
+            "sheets": {
+                q["id"]: count_sheet(q["count"])
+                for q in ballot.result["questions"]
+                if q["kind"] == QuestionKind.STV
+            },
+        }
+        for ballot in published_ballots(conference)
+    ]

@@ -157,13 +157,19 @@ def result_pdf(conference_id: int, ballot_id: int):
 @requires(*FLOOR)
 def results_book(conference_id: int):
     """The results book: every declared ballot with its figures and each delegation's vote,
-    then every declared election with its count sheet."""
+    then every declared election with its count sheet, then the published members' ballots."""
     from confapp.elections import declared as elections
+    from confapp.members import counting as members
 
     declared = [b for b in services.ballots(g.conference) if b.state == BallotState.DECLARED]
     parts = [elections.pdf_part(e) for e in elections.declared_elections(g.conference)]
     html = render_template(
-        "voting/results_pdf.html", ballots=declared, charts=charts, book=True, elections=parts
+        "voting/results_pdf.html",
+        ballots=declared,
+        charts=charts,
+        book=True,
+        elections=parts,
+        member_ballots=members.book_parts(g.conference),
     )
     return download(html_to_pdf(html), f"{g.conference.slug}-results.pdf", "application/pdf")
 
