@@ -13,8 +13,10 @@ import re
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.header import Header
+from email.message import Message
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -150,7 +152,7 @@ def rolls_of(number: str, email: str) -> list[tuple[Voter, MemberBallot]]:
                 MemberBallot.closes_at > utcnow(),
             )
             .order_by(MemberBallot.opens_at, MemberBallot.id)
-        ).tuples()
+        )
     )
 
 
@@ -194,7 +196,7 @@ def problems(ballot: MemberBallot) -> list[tuple[Voter, Member]]:
                 Voter.email_status.in_([EmailStatus.FAILED, EmailStatus.BOUNCED]),
             )
             .order_by(Voter.email_status, Member.name, Member.number)
-        ).tuples()
+        )
     )
 
 
@@ -310,6 +312,7 @@ def _send_all(letter: Letter, voters: list[tuple[int, str, str]]) -> list[Outcom
     if not server:
         return [_failed(v[0], "No mail server is configured (MAIL_SERVER)") for v in voters]
     compose = composer(letter)
+    sender = parseaddr(config.get("MAIL_FROM") or "confapp@localhost")[1]  # the envelope's
     outcomes: list[Outcome] = []
     try:
         smtp = smtplib.SMTP(server, port, timeout=30)
@@ -324,7 +327,7 @@ def _send_all(letter: Letter, voters: list[tuple[int, str, str]]) -> list[Outcom
         for index, (voter_id, name, email) in enumerate(voters):
             code = new_code()
             try:
-                smtp.send_message(compose(name, email, code))
+                smtp.sendmail(sender, [email], _flat(compose(name, email, code)))
             except smtplib.SMTPRecipientsRefused as refused:
                 smtp_code, message = next(iter(refused.recipients.values()))
                 outcomes.append(_refusal(voter_id, smtp_code, message))
@@ -413,29 +416,46 @@ def vote_link_prefix() -> str:
 
 
 def composer(letter: Letter):
-    """A function making one member's message; what is the same for all is made once."""
+    """A function making one member's message; what is the same for all is made once.
+
+    The message is email.message's legacy Message, flattened with the SMTP policy: a third
+    of the time the modern EmailMessage takes, which parses every header it is given.
+    """
     config = current_app.config
     sender = config.get("MAIL_FROM") or "confapp@localhost"
     prefix = vote_link_prefix()
-    subject = f"Your voting link: {letter.title}"
+    subject = _header(letter_subject(letter))
     template = current_app.jinja_env.get_template("members/email_link.txt")
     shared = {
         "letter": letter,
         "check_url": links.external_url("members.check"),
         "again_url": links.external_url("members.link_again"),
     }
-    domain = sender.rpartition("@")[2] or "localhost"  # make_msgid would ask the DNS
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"  # else make_msgid asks DNS
+    date = formatdate()
 
-    def compose(name: str, email: str, code: str) -> EmailMessage:
-        message = EmailMessage()
+    def compose(name: str, email: str, code: str) -> Message:
+        body = template.render(name=name, link=prefix + code, **shared) + "\n"
+        message = Message()
         message["Subject"] = subject
         message["From"] = sender
         message["To"] = formataddr((name, email))
+        message["Date"] = date
         message["Message-ID"] = make_msgid(domain=domain)
-        message.set_content(template.render(name=name, link=prefix + code, **shared))
+        message["MIME-Version"] = "1.0"
+        # Plain ASCII goes as it is (readable in any relay's log); anything else as UTF-8.
+        message.set_payload(body, charset="us-ascii" if body.isascii() else "utf-8")
         return message
 
     return compose
+
+
+def _header(text: str) -> str | Header:
+    return text if text.isascii() else Header(text, "utf-8")
+
+
+def _flat(message: Message) -> bytes:
+    return message.as_bytes(policy=SMTP)
 
 
 def preview(ballot: MemberBallot) -> str:
@@ -448,4 +468,10 @@ def preview(ballot: MemberBallot) -> str:
         closes=local_time(ballot.closes_at, zone),
     )
     message = composer(letter)("A. Member", "member@example.org", "a-new-code-each-time")
-    return f"Subject: {message['Subject']}\n\n{message.get_content()}"
+    body = message.get_payload(decode=True).decode("utf-8")
+    return f"Subject: {letter_subject(letter)}\n\n{body}"
+
+
+def letter_subject(letter: Letter) -> str:
+    """The subject line of every link's message."""
+    return f"Your voting link: {letter.title}"
