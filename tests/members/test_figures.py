@@ -121,9 +121,9 @@ def test_the_figures_page_shows_declared_against_the_register_with_the_differenc
     rows = re.findall(r"<tr( class=\"differs\")?>\s*<th scope=\"row\"[^>]*>(\w+)", page)
     assert rows == [(' class="differs"', "Leeds"), ("", "York")]
     leeds_row = text[text.index("Leeds differs") : text.index("York")]
-    # Declared 1,000, register 1, difference -999; women 120 against 1; delegates 4 / 1.
+    # Declared 1,000, register 1, difference -999; women 120 against 1; delegates 4 against 1.
     assert leeds_row.split() == [
-        *("Leeds", "differs", "1,000", "1", "-999", "120", "1", "-119", "4", "/", "1")
+        *("Leeds", "differs", "1,000", "1", "-999", "120", "1", "-119", "4", "1")
     ]
     assert "The register records no young attribute" in text
 
