@@ -133,9 +133,7 @@ def send_links(client, ballot) -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_each_member_receives_their_own_link_and_only_its_hash_is_kept(
-    client, login, world, smtp
-):
+def test_each_member_receives_their_own_link_and_only_its_hash_is_kept(client, login, world, smtp):
     ballot = world["ballot"]
     login(world["admin"])
 
@@ -309,7 +307,9 @@ def test_links_are_refused_before_the_roll_and_without_a_mail_server(client, log
     draft = factories.member_ballot(world["conference"], title="Draft")
     login(world["admin"])
 
-    response = client.post(page_of(draft, "/send"), data={"confirmed": "yes"}, follow_redirects=True)
+    response = client.post(
+        page_of(draft, "/send"), data={"confirmed": "yes"}, follow_redirects=True
+    )
 
     assert "Make the roll first: links go to the members on it." in response.get_data(as_text=True)
     app.config["MAIL_SERVER"] = None
@@ -361,6 +361,4 @@ class TestBouncesReportedByTheRelay:
             "Nothing was recorded. line 2: &#39;not-an-address&#39; is not an e-mail address."
             in response.get_data(as_text=True)
         )
-        assert {v.email_status for v in voters(world["ballot"].id).values()} == {
-            EmailStatus.SENT
-        }
+        assert {v.email_status for v in voters(world["ballot"].id).values()} == {EmailStatus.SENT}
