@@ -26,6 +26,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from confapp import audit
@@ -78,7 +79,9 @@ def open_link(code: str) -> Link | None:
     ).first()
     if row is None:
         return None
-    return Link(db.session.get(MemberBallot, row.ballot_id), row.has_voted)
+    # The paper's questions and options in two more reads, however many questions it has.
+    paper = selectinload(MemberBallot.questions).selectinload(MemberQuestion.options)
+    return Link(db.session.get(MemberBallot, row.ballot_id, options=[paper]), row.has_voted)
 
 
 # ---- choices --------------------------------------------------------------------------------

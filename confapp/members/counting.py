@@ -8,7 +8,6 @@ quotas, keeping the count sheet. Publishing stores the result and opens the pape
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections import Counter
 from fractions import Fraction
@@ -196,15 +195,8 @@ def publish(ballot: MemberBallot, actor) -> dict:
             if phase == "open"
             else "Voting has not taken place yet: the result is published after the close."
         )
-    papers = db.session.execute(
-        sa.select(MemberVote.__table__).where(MemberVote.ballot_id == ballot.id)
-    ).all()
-    result = count(
-        ballot,
-        [paper.choices for paper in papers if paper.is_cast],
-        electorate_size(ballot.id),
-    )
-    _write_again_shuffled(ballot.id, papers)
+    result = count(ballot, cast_choices(ballot.id), electorate_size(ballot.id))
+    _write_again_shuffled(ballot.id)
     ballot.result = result
     ballot.state = MemberBallotState.PUBLISHED
     ballot.published_at = now
@@ -228,17 +220,24 @@ def publish(ballot: MemberBallot, actor) -> dict:
     return result
 
 
-def _write_again_shuffled(ballot_id: int, papers: list) -> None:
-    """Delete the ballot's papers and insert them again in a random order (same transaction)."""
-    rows = [dict(paper._mapping) for paper in papers]
-    random.Random(secrets.randbits(64)).shuffle(rows)
-    db.session.execute(
-        sa.delete(MemberVote)
-        .where(MemberVote.ballot_id == ballot_id)
-        .execution_options(synchronize_session=False)
-    )
-    if rows:
-        db.session.execute(sa.insert(MemberVote.__table__), rows)
+def _write_again_shuffled(ballot_id: int) -> None:
+    """Delete the ballot's papers and insert them again in a random order (same transaction).
+
+    In SQL, through a temporary table, so that 21,000 papers never travel to Python and back.
+    """
+    columns = "id, ballot_id, is_cast, receipt, choices"
+    statements = [
+        "DROP TABLE IF EXISTS member_vote_shuffle",
+        f"CREATE TEMPORARY TABLE member_vote_shuffle AS SELECT {columns} FROM member_vote "
+        "WHERE ballot_id = :ballot",
+        "DELETE FROM member_vote WHERE ballot_id = :ballot",
+        # random() in both databases: an order unrelated to the one the papers were cast in.
+        f"INSERT INTO member_vote ({columns}) SELECT {columns} FROM member_vote_shuffle "
+        "ORDER BY random()",
+        "DROP TABLE member_vote_shuffle",
+    ]
+    for statement in statements:
+        db.session.execute(sa.text(statement), {"ballot": ballot_id})
 
 
 def published_ballots(conference) -> list[MemberBallot]:

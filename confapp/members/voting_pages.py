@@ -58,7 +58,6 @@ def vote(code: str):
             return _answer("members/vote_receipt.html", ballot=ballot, receipt=receipt)
     return _answer(
         "members/vote.html",
-        422 if problems else 200,
         ballot=ballot,
         problems=problems,
         form=request.form if request.method == "POST" else MultiDict(),
