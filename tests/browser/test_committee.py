@@ -67,6 +67,7 @@ COMMITTEE_NAV = {
     "Before": ["Rules", "Groups", "Users", "Delegates", "Queue", "Badges"],
     "On the day": ["Door", "Presence", "Report", "Audit log"],
     "Floor": ["Ballots", "Elections"],
+    "Members": ["Register", "Members' ballots"],
 }
 NAV = {
     "committee": COMMITTEE_NAV,
