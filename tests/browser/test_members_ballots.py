@@ -1,0 +1,117 @@
+"""The committee sets up a members' election through the real forms, makes its roll and sends
+the links to a real SMTP server on loopback; the set-up and mail pages are readable at the
+four sizes, and a refused address shows on the mail page as bounced."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from confapp import factories
+from confapp.models import Role
+from tests.browser.readable import SIZES, assert_readable, keep_screenshot
+from tests.members.test_mailing import SmtpServer
+
+
+@pytest.fixture
+def app_config():
+    """The browser tests' app (CSRF on), with queued tasks run at once."""
+    return {
+        "WTF_CSRF_ENABLED": True,
+        "SECURE_COOKIES": False,
+        "SERVER_NAME": None,
+        "QUEUE_IMMEDIATE": True,
+    }
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer(app)
+    server.start()
+    yield server.inbox
+    server.stop()
+
+
+@pytest.fixture
+def world(db):
+    """Leeds and York in the North, Hull in the East, four members each; the chair."""
+    conference = factories.conference()
+    groups = [
+        factories.group(conference, "Leeds", region="North"),
+        factories.group(conference, "York", region="North"),
+        factories.group(conference, "Hull", region="East"),
+    ]
+    members = factories.members(conference, groups, per_group=4)
+    chair = factories.user("chair@example.org", conf=conference, role=Role.ADMIN)
+    return {"conference": conference, "members": members, "chair": chair}
+
+
+def confirm(page: Page, question: str, yes: str) -> None:
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(question)
+    dialog.get_by_role("button", name=yes).click()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_committee_sets_up_a_members_election_and_sends_the_links(
+    page, world, smtp, log_in, size
+):
+    page.set_viewport_size(SIZES[size])
+    refused = world["members"][1]  # of Leeds: on the North's roll
+    smtp.refuse[refused.email] = "550 5.1.1 No such mailbox"
+    log_in(world["chair"].email)
+
+    page.goto(f"/conferences/{world['conference'].id}/member-ballots")
+    page.get_by_role("button", name="New members' ballot").click()
+    page.get_by_label("Title").fill("Northern committee")
+    page.get_by_label("Description").fill("Elect two members to the Northern committee.")
+    page.get_by_label("One region").check()
+    page.get_by_label("Region", exact=True).select_option("North")
+    assert_readable(page)
+    keep_screenshot(page, f"members-ballot-new-{size}")
+    page.get_by_role("button", name="Set up the ballot").click()
+    expect(page.locator(".flash-success")).to_have_text(
+        "Northern committee is set up as a draft: add its questions."
+    )
+
+    page.get_by_label("Kind of question").select_option(label="Election (STV)")
+    page.locator("#question-form #title").fill("Northern committee")
+    page.get_by_label("Options or candidates").fill(
+        "Asha Patel | Women\nBryn Jones\nCerys Evans | Women\nDev Shah"
+    )
+    page.get_by_label("Seats to fill").fill("2")
+    page.locator("#quotas-0-name").fill("Women")
+    page.locator("#quotas-0-minimum").fill("1")
+    page.get_by_role("button", name="Add the question").click()
+    expect(page.locator(".flash-success")).to_have_text("Question added: Northern committee")
+    question = page.locator("#questions li").first
+    expect(question).to_contain_text("At least 1 of those elected will be Women.")
+    expect(question).to_contain_text(
+        "The 4 candidates standing can fill the 2 seats and meet every quota."
+    )
+    assert_readable(page)
+    keep_screenshot(page, f"members-ballot-setup-{size}")
+    page.locator("h1").scroll_into_view_if_needed()
+    keep_screenshot(page, f"members-ballot-top-{size}")
+
+    page.get_by_role("button", name="Make the roll").click()
+    confirm(page, "Make the roll of Northern committee?", "Yes, make the roll")
+    expect(page.locator(".flash-success")).to_have_text("The roll is made: 8 members may vote.")
+    page.get_by_role("button", name="Send voting links (8)").click()
+    confirm(page, "Send voting links to 8 members for Northern committee?", "Yes, send the links")
+
+    expect(page.get_by_role("heading", name="Voting links")).to_be_visible()
+    expect(page.locator(".flash-success")).to_have_text("Voting links queued for 8 members.")
+    counts = page.locator("#mail-counts")
+    expect(counts).to_contain_text("7 sent")
+    expect(counts).to_contain_text("1 bounced")
+    row = page.locator("#problem-list tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(refused.name)
+    expect(row).to_contain_text(refused.email)
+    expect(row).to_contain_text("550 5.1.1 No such mailbox")
+    assert len(smtp.messages) == 7
+    assert_readable(page)
+    keep_screenshot(page, f"members-mail-{size}")
+    page.locator("#bounces").scroll_into_view_if_needed()
+    keep_screenshot(page, f"members-mail-bounces-{size}")
