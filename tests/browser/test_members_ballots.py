@@ -115,3 +115,32 @@ def test_the_committee_sets_up_a_members_election_and_sends_the_links(
     keep_screenshot(page, f"members-mail-{size}")
     page.locator("#bounces").scroll_into_view_if_needed()
     keep_screenshot(page, f"members-mail-bounces-{size}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_member_asks_for_their_link_and_checks_they_can_vote(page, world, smtp, size):
+    page.set_viewport_size(SIZES[size])
+    member = world["members"][0]
+    factories.member_ballot(world["conference"], title="Referendum on affiliation", phase="roll")
+
+    page.goto("/members/link")
+    page.get_by_label("Membership number").fill(member.number)
+    page.get_by_label("E-mail address").fill(member.email)
+    assert_readable(page)
+    keep_screenshot(page, f"members-link-{size}")
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.locator(".flash-success")).to_have_text(
+        "If these match a member on the roll of an open ballot, a new link is on its way."
+    )
+    assert [m["Subject"] for m in smtp.messages] == ["Your voting link: Referendum on affiliation"]
+
+    page.get_by_role("link", name="Check I can vote").click()
+    page.get_by_label("Membership number").fill(member.number)
+    page.get_by_label("E-mail address").fill(member.email)
+    page.get_by_role("button", name="Check").click()
+    answer = page.locator("#check-answer")
+    expect(answer).to_contain_text("Referendum on affiliation")
+    expect(answer).to_contain_text("You are on the roll. Voting opens")
+    expect(answer).to_contain_text("Your link: Sent on")
+    assert_readable(page)
+    keep_screenshot(page, f"members-check-{size}")
