@@ -732,7 +732,7 @@ def bench_cast(bench: Bench, votes: list[tuple[str, str]]) -> None:
     """Ballots per second and latency through gunicorn, 32 clients; then the database's count."""
     args = bench.args
     print(f"\n3. casting ({load()})")
-    spec = ServerSpec(args.gunicorn_workers)
+    spec = ServerSpec(args.gunicorn_workers, args.gunicorn_threads)
     with PatientServer(spec, bench.url, bench.folder) as server:
         before = cpu_snapshot(server)
         answers, client_cpu, elapsed, clients = cast_round(
@@ -938,6 +938,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--mail-workers", type=int, default=2, help="worker processes")
     parser.add_argument("--mail-limit", type=float, default=600.0, help="give up after (s)")
     parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=1, help="> 1: gthread workers")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--client-processes", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0, help="timed casting round")
