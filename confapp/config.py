@@ -18,6 +18,8 @@ ENV_SETTINGS: dict[str, type] = {
     "RATELIMIT_ENABLED": bool,
     "LOGIN_RATE_LIMIT": str,
     "LOGIN_ACCOUNT_RATE_LIMIT": str,
+    "MEMBER_LINK_RATE_LIMIT": str,
+    "MEMBER_NUMBER_RATE_LIMIT": str,
     "PROXY_COUNT": int,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
@@ -46,6 +48,10 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"  # attempts from one address
     # Failed attempts on one account, from wherever they come: guessers with many addresses.
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    # A member asking for their voting link again, or checking the roll: per address, and
+    # per membership number from any address (so nobody floods one member's inbox).
+    MEMBER_LINK_RATE_LIMIT = "5 per hour"
+    MEMBER_NUMBER_RATE_LIMIT = "5 per hour"
     PROXY_COUNT = 0
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a CSV of a few thousand groups fits easily
     MAIL_SERVER: str | None = None

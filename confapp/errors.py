@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
             description = getattr(error, "description", None)
             default = getattr(type(error), "description", None)
             own = code != 429 and description != default
+            if code == 429:
+                description, own = _wait_words(error), True
             response = make_response(render_error(code, description if own else None))
             if code == 405 and getattr(error, "valid_methods", None):
                 # Werkzeug's own 405 says which methods the address takes (RFC 9110): keep that.
@@ -59,3 +61,11 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return render_error(500)
+
+
+def _wait_words(error) -> str:
+    """The 429 page's advice, in the limit's own period (a minute for logins, an hour ...)."""
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    seconds = limit.get_expiry() if limit is not None else 60
+    wait = "a minute" if seconds <= 60 else "an hour" if seconds <= 3600 else "a day"
+    return f"Too many attempts in a short time. Wait {wait} and try again."

@@ -256,7 +256,9 @@ def test_one_membership_number_is_held_up_whatever_the_address(limited, path):
 
     assert 429 not in answers
     assert fourth.status_code == 429
-    assert "Too many attempts" in fourth.get_data(as_text=True)
+    assert "Too many attempts in a short time. Wait an hour and try again." in fourth.get_data(
+        as_text=True
+    )
     assert ask(limited, path, "M0002", "203.0.113.99").status_code != 429
 
 
@@ -289,3 +291,10 @@ def test_nothing_is_sent_once_the_limit_is_reached(limited):
 
     assert refused.status_code == 429
     assert len(server.inbox.messages) == 3 and sends == 3
+
+
+def test_the_login_page_shows_members_where_to_get_their_link(client, db):
+    page = client.get("/login").get_data(as_text=True)
+
+    assert 'href="/members/link"' in page and "Send me my voting link again" in page
+    assert 'href="/members/check"' in page and "Check I can vote" in page
