@@ -123,6 +123,7 @@ GOAL_COUNT_S = 2.0
 COUNT_RUNS = 5
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 RECEIPT = re.compile(rb'<code id="receipt">([^<]+)</code>')
+KEPT_CLOSED = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
 
 @dataclass
@@ -636,16 +637,27 @@ def _one_client(port: int, work: list[tuple[str, str]], ready, go, stop_at: list
         sent = time.perf_counter()
         if sent >= stop_at[0]:
             break
-        try:
-            connection.request("POST", f"/vote/{code}", f"csrf_token={token}&{fields}", headers)
-            response = connection.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()
-            out.append(Answer(sent - start, 0.0, 0, None, f"{type(error).__name__}: {error}"))
+        body = f"csrf_token={token}&{fields}"
+        for attempt in (1, 2):
+            try:
+                connection.request("POST", f"/vote/{code}", body, headers)
+                response = connection.getresponse()
+                page = response.read()
+                break
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                # A kept connection the server closed meanwhile (gthread's keep-alive timeout):
+                # sent again once on a new one, as a browser does. Had the first reached the
+                # server, the second is refused as used, and the check below says so.
+                if attempt == 2 or not isinstance(error, KEPT_CLOSED):
+                    failure = f"{type(error).__name__}: {error}"
+                    out.append(Answer(sent - start, 0.0, 0, None, failure))
+                    page = None
+                    break
+        if page is None:
             continue
-        found = RECEIPT.search(body)
-        problem = "" if found else body[:300].decode(errors="replace")
+        found = RECEIPT.search(page)
+        problem = "" if found else page[:300].decode(errors="replace")
         receipt = found.group(1).decode() if found else None
         out.append(
             Answer(sent - start, time.perf_counter() - sent, response.status, receipt, problem)
