@@ -12,13 +12,13 @@ Timed, each against the goal of issue 15 (Performance):
    REDIS_DB, emptied first) send the batches. Timed from mailing.request_links until the server
    has every message and every voter is marked sent. Goal: 21,000 under 3 minutes.
 3. casting: every voter is given a known code (Voter.code_hash = hash_code(code)); gunicorn
-   (4 sync workers) serves the app; 32 clients (4 processes x 8 threads, http.client, keep-alive
-   where the server keeps it: sync workers close after each answer) POST /vote/<code> with a
-   yes/no choice and a realistic ranking, each vote a different code, for --seconds after a
-   warm-up. CSRF stays on: each client GETs a paper once, as a browser does, and posts with
-   that session's cookie and token. Then the database is checked: papers cast and voters marked
-   equal the receipts answered, and the receipts are the same. Goal: 500 ballots/s, p99 under
-   100 ms.
+   (4 sync workers; --gunicorn-workers 2 --gunicorn-threads 8 for gthread) serves the app;
+   32 clients (4 processes x 8 threads, http.client, keep-alive where the server keeps it: sync
+   workers close after each answer) POST /vote/<code> with a yes/no choice and a realistic
+   ranking, each vote a different code, for --seconds after a warm-up. CSRF stays on: each
+   client GETs a paper once, as a browser does, and posts with that session's cookie and token.
+   Then the database is checked: papers cast and voters marked equal the receipts answered,
+   and the receipts are the same. Goal: 500 ballots/s, p99 under 100 ms.
 4. turnout: the committee's turnout page (an admin logged in, in-process test client), median
    and p95 of 30 requests. Goal: under 100 ms.
 5. the count: the papers not cast over HTTP are filled (as realistic), the ballot closed, then
@@ -26,7 +26,10 @@ Timed, each against the goal of issue 15 (Performance):
    rewrite the papers shuffled, commit). Goal: publish under 2 s.
 
 Nothing is asserted: the figures and a table of figure against goal are printed, with the load
-average (the machine may be shared: its other work slows every figure); the exit status is 0.
+average (the machine may be shared: its other work slows every figure) and the CPU each step
+took of this process, PostgreSQL, the workers and the clients: their sum is near what a step
+takes on otherwise idle cores, and for casting gives the most ballots/s the cores allow. The
+exit status is 0.
 --profile prints cProfile's top functions for the in-process steps (1, 4, 5).
 
 Run: BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/confapp_bench \
