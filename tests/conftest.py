@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
+from jinja2 import BytecodeCache
+from werkzeug.routing.rules import Rule
 
 from confapp import create_app
 from confapp.extensions import db as _db
@@ -20,6 +23,51 @@ settings.register_profile("confapp", deadline=None, suppress_health_check=[Healt
 settings.load_profile("confapp")
 
 PG_URL = os.environ.get("CONFAPP_TEST_DATABASE_URL")
+
+
+def _reuse_url_builders() -> None:
+    """Compile each URL rule's builder once a run, not once per app."""
+    # Werkzeug compiles two Python functions for every rule of every app; the tests make an
+    # app for each of ~2,500 tests with the same ~130 rules, and compiling them was most of
+    # the making (~70 ms of ~90). A builder depends on the rule's parsed parts (`_trace`) and
+    # on nothing else, except in a rule with defaults (folded in): those compile as before.
+    compile_builder = Rule._compile_builder
+    built: dict[tuple, object] = {}
+
+    def reused(self, append_unknown: bool = True):
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (tuple(self._trace), append_unknown)
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = reused
+
+
+_reuse_url_builders()
+
+
+class TemplatesOfTheRun(BytecodeCache):
+    """Each template compiled once a run, not once per app (each app has its own Jinja).
+
+    Jinja's own cache for compiled templates, kept in memory: an entry is used only while its
+    template's source is the same (Jinja checks a checksum of it). Compiling the templates a
+    test's requests render again for every test took more time than rendering them.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = TemplatesOfTheRun()
 
 
 class Database:
@@ -89,7 +137,9 @@ def make_app(database: Database, tmp_path, **overrides):
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    return app
 
 
 @pytest.fixture
@@ -158,6 +208,40 @@ class SharedTables:
         self.engine.dispose()
 
 
+class EmptySQLite:
+    """SQLite: a file with every table, made once a run, copied for each test that needs one.
+
+    Creating forty tables took ~0.2 s a test, most of it waiting for the disk; a copy takes
+    milliseconds. (The `database` fixture's file starts empty, for migrations and commands.)
+    """
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.made: dict[tuple[str, ...], object] = {}
+
+    def put_tables(self, app) -> None:
+        """Put the empty tables in the app's file (a new copy if the models have grown)."""
+        url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            _db.create_all()
+            return
+        _db.engine.dispose()  # nothing may hold the file while it is replaced
+        tables = tuple(sorted(_db.metadata.tables))
+        if tables not in self.made:
+            path = self.folder / f"empty-{len(self.made)}.sqlite"
+            engine = sa.create_engine(f"sqlite:///{path}")
+            _db.metadata.create_all(engine)
+            engine.dispose()
+            self.made[tables] = path
+        shutil.copyfile(self.made[tables], url.database)
+
+
+@pytest.fixture(scope="session")
+def empty_sqlite(tmp_path_factory):
+    """The run's file of empty SQLite tables (see EmptySQLite)."""
+    return EmptySQLite(tmp_path_factory.mktemp("empty-sqlite"))
+
+
 @pytest.fixture(scope="session")
 def shared_tables():
     """On PostgreSQL the run's tables (see SharedTables); on SQLite None: a file per test."""
@@ -178,7 +262,7 @@ def app(request, shared_tables, tmp_path, app_config):
     try:
         with app.app_context():
             if shared_tables is None:
-                _db.create_all()
+                request.getfixturevalue("empty_sqlite").put_tables(app)
             yield app
             _db.session.remove()
             _db.engine.dispose()

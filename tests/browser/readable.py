@@ -13,6 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_SOURCE = AXE.read_text(encoding="utf-8")  # read once a run, sent to each page that needs it
 
 # The sizes people use: a phone, a tablet, a laptop, the hall's 1080p projector.
 PHONE = {"width": 390, "height": 844}
@@ -21,7 +22,12 @@ LAPTOP = {"width": 1366, "height": 900}
 PROJECTOR = {"width": 1920, "height": 1080}
 SIZES = {"phone": PHONE, "tablet": TABLET, "laptop": LAPTOP, "projector": PROJECTOR}
 
+# A button just pressed fades to its new colours (Pico's 0.2 s transitions): axe measures the
+# page once it has settled, as the user reads it, not a colour halfway.
 RUN_AXE = """async () => {
+  await Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map(a => a.finished.catch(() => null)));
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations
     .filter(v => v.impact === "serious" || v.impact === "critical")
@@ -35,7 +41,7 @@ RUN_AXE = """async () => {
 def serious_violations(page: Page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it stands."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
+        page.evaluate(AXE_SOURCE)
     return page.evaluate(RUN_AXE)
 
 

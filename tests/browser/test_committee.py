@@ -27,6 +27,7 @@ from tests.browser.readable import (
     assert_readable,
     keep_screenshot,
 )
+from tests.world import build_once
 
 TOWNS = [
     "Aberdeen",
@@ -101,45 +102,48 @@ class World:
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        conference = factories.conference("Annual Conference 2027")
-        groups = {
-            town: factories.group(
-                conference,
-                town,
-                members=1000 + 37 * i,
-                women_members=400,
-                young_members=60,
-                region=("North", "Midlands", "South")[i % 3],
-            )
-            for i, town in enumerate(TOWNS)
-        }
-        for n in range(30):  # enough for a second page of groups
-            factories.group(conference, f"Ward {n + 1:02}", members=200 + n)
-        logins = {
-            "committee": factories.user(
-                "committee@example.org", conf=conference, role=Role.ADMIN
-            ).email,
-            "site_admin": factories.user("site@example.org", site_admin=True).email,
-            "steward": factories.user(
-                "steward@example.org", conf=conference, role=Role.STEWARD
-            ).email,
-            "teller": factories.user("teller@example.org", conf=conference, role=Role.TELLER).email,
-        }
-        for town in WAITING:
-            secretary = factories.user(
-                f"sec@{town.lower()}.example.org",
-                conf=conference,
-                role=Role.SECRETARY,
-                group=groups[town],
-            )
-            for name, woman in ((f"Ann {town}", True), (f"Bob {town}", False)):
-                email = f"{name.lower().replace(' ', '.')}@example.org"
-                details = PersonDetails(name=name, email=email, is_woman=woman, is_young=False)
-                services.register(groups[town], details, secretary)
-            services.submit(groups[town], secretary)
-            db.session.commit()
-        logins["secretary"] = "sec@leeds.example.org"
-        return World(conference.id, {t: g.id for t, g in groups.items()}, logins)
+        return build_once(_build_world)
+
+
+def _build_world() -> World:
+    """The conference, its groups, a login for every role and the queue, committed."""
+    conference = factories.conference("Annual Conference 2027")
+    groups = {
+        town: factories.group(
+            conference,
+            town,
+            members=1000 + 37 * i,
+            women_members=400,
+            young_members=60,
+            region=("North", "Midlands", "South")[i % 3],
+        )
+        for i, town in enumerate(TOWNS)
+    }
+    for n in range(30):  # enough for a second page of groups
+        factories.group(conference, f"Ward {n + 1:02}", members=200 + n)
+    logins = {
+        "committee": factories.user(
+            "committee@example.org", conf=conference, role=Role.ADMIN
+        ).email,
+        "site_admin": factories.user("site@example.org", site_admin=True).email,
+        "steward": factories.user("steward@example.org", conf=conference, role=Role.STEWARD).email,
+        "teller": factories.user("teller@example.org", conf=conference, role=Role.TELLER).email,
+    }
+    for town in WAITING:
+        secretary = factories.user(
+            f"sec@{town.lower()}.example.org",
+            conf=conference,
+            role=Role.SECRETARY,
+            group=groups[town],
+        )
+        for name, woman in ((f"Ann {town}", True), (f"Bob {town}", False)):
+            email = f"{name.lower().replace(' ', '.')}@example.org"
+            details = PersonDetails(name=name, email=email, is_woman=woman, is_young=False)
+            services.register(groups[town], details, secretary)
+        services.submit(groups[town], secretary)
+        db.session.commit()
+    logins["secretary"] = "sec@leeds.example.org"
+    return World(conference.id, {t: g.id for t, g in groups.items()}, logins)
 
 
 def _status_of(app, name: str) -> str:
