@@ -23,6 +23,10 @@ settings.register_profile("confapp", deadline=None, suppress_health_check=[Healt
 settings.load_profile("confapp")
 
 PG_URL = os.environ.get("CONFAPP_TEST_DATABASE_URL")
+# Every PostgreSQL connection this test process opens carries this name, so that a simulated
+# restart (or a stuck TRUNCATE) ends this process's connections only, never those of another
+# process running tests beside it (pytest -n).
+CONNECTION_NAME = f"confapp-tests-{os.getpid()}"
 
 
 def _reuse_url_builders() -> None:
@@ -83,7 +87,8 @@ class Database:
                 "pool_pre_ping": True,
                 # Tests need no durability: a commit need not wait for the disk.
                 "connect_args": {
-                    "options": f"-csearch_path={self.schema} -csynchronous_commit=off"
+                    "options": f"-csearch_path={self.schema} -csynchronous_commit=off",
+                    "application_name": CONNECTION_NAME,
                 },
             }
         else:
@@ -109,8 +114,9 @@ def restart_database() -> None:
             sa.text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND usename = current_user"
-            )
+                "AND usename = current_user AND application_name = :name"
+            ),
+            {"name": CONNECTION_NAME},
         )
     admin.dispose()
 
@@ -176,7 +182,10 @@ class SharedTables:
         self.engine_options = {
             "pool_pre_ping": True,
             # Tests need no durability: a commit need not wait for the disk.
-            "connect_args": {"options": f"-csearch_path={self.schema} -csynchronous_commit=off"},
+            "connect_args": {
+                "options": f"-csearch_path={self.schema} -csynchronous_commit=off",
+                "application_name": CONNECTION_NAME,
+            },
         }
         self.engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", **self.engine_options)
         with self.engine.connect() as connection:
@@ -197,8 +206,9 @@ class SharedTables:
                     sa.text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                        "AND usename = current_user"
-                    )
+                        "AND usename = current_user AND application_name = :name"
+                    ),
+                    {"name": CONNECTION_NAME},
                 )
                 connection.execute(self.truncate)
 
