@@ -22,20 +22,23 @@ users until the close. SQLite keeps neither: an UPDATE leaves a row's rowid wher
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from confapp import audit
 from confapp.extensions import db
 from confapp.members.codes import hash_code, new_receipt
 from confapp.models import (
     AuditEntry,
+    Conference,
     MemberBallot,
     MemberBallotState,
+    MemberOption,
     MemberQuestion,
     MemberVote,
     QuestionKind,
@@ -45,6 +48,17 @@ from confapp.models import (
 
 YES_NO = ("yes", "no", "abstain")
 ABSTAIN = "abstain"
+# Papers (questions and options) kept by each process: a handful of ballots are open at once.
+PAPERS_KEPT = 32
+
+# The tables, not the classes: a vote is a few plain statements, without the ORM's work.
+_voter = Voter.__table__
+_ballot = MemberBallot.__table__
+_conference = Conference.__table__
+_question = MemberQuestion.__table__
+_option = MemberOption.__table__
+_paper = MemberVote.__table__
+_audit = AuditEntry.__table__
 
 
 class ChoiceError(ValueError):
@@ -58,46 +72,202 @@ class ChoiceError(ValueError):
 class CastRefused(ValueError):
     """The code cannot vote now: `reason` is invalid, used, not_open or closed."""
 
-    def __init__(self, reason: str, ballot: MemberBallot | None = None):
+    def __init__(self, reason: str, ballot: Ballot | None = None):
         self.reason = reason
         self.ballot = ballot
         super().__init__(reason)
+
+
+# ---- the link and its paper -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConferenceHeader:
+    """What a member's pages show of the conference: its name, in its time zone."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice on a question, or a candidate."""
+
+    id: int
+    position: int
+    label: str
+    statement: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question on the paper, with its options in order."""
+
+    id: int
+    position: int
+    kind: QuestionKind
+    title: str
+    text: str
+    max_choices: int | None
+    seats: int | None
+    quotas: MappingProxyType
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A members' ballot as its voting link shows it: plain values, read once a request."""
+
+    id: int
+    conference_id: int
+    title: str
+    description: str
+    state: MemberBallotState
+    opens_at: datetime
+    closes_at: datetime
+    conference: ConferenceHeader
+    questions: tuple[Question, ...]
+
+    phase = MemberBallot.phase  # the model's own rule, on these values
 
 
 @dataclass(frozen=True)
 class Link:
     """What a voting link leads to: its ballot, and whether it has voted (never how)."""
 
-    ballot: MemberBallot
+    ballot: Ballot
     has_voted: bool
+
+
+# The voter, their ballot and its conference in one read.
+_LINK = (
+    sa.select(
+        _voter.c.has_voted,
+        _ballot.c.id,
+        _ballot.c.conference_id,
+        _ballot.c.title,
+        _ballot.c.description,
+        _ballot.c.state,
+        _ballot.c.opens_at,
+        _ballot.c.closes_at,
+        _ballot.c.version,
+        _ballot.c.roll_made_at,
+        _conference.c.name.label("conference_name"),
+        _conference.c.timezone,
+    )
+    .select_from(
+        _voter.join(_ballot, _ballot.c.id == _voter.c.ballot_id).join(
+            _conference, _conference.c.id == _ballot.c.conference_id
+        )
+    )
+    .where(_voter.c.code_hash == sa.bindparam("p_code_hash"))
+)
 
 
 def open_link(code: str) -> Link | None:
     """The ballot behind a voting code, or None when no voter holds that code."""
-    row = db.session.execute(
-        sa.select(Voter.ballot_id, Voter.has_voted).where(Voter.code_hash == hash_code(code))
-    ).first()
+    row = db.session.execute(_LINK, {"p_code_hash": hash_code(code)}).first()
     if row is None:
         return None
-    # The paper's questions and options in two more reads, however many questions it has.
-    paper = selectinload(MemberBallot.questions).selectinload(MemberQuestion.options)
-    return Link(db.session.get(MemberBallot, row.ballot_id, options=[paper]), row.has_voted)
+    if row.state == MemberBallotState.DRAFT or row.roll_made_at is None:
+        questions = _read_paper(row.id)  # still being written: never kept
+    else:
+        questions = _kept_paper(row.id, row.version, row.roll_made_at)
+    ballot = Ballot(
+        id=row.id,
+        conference_id=row.conference_id,
+        title=row.title,
+        description=row.description,
+        state=row.state,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        conference=ConferenceHeader(row.conference_id, row.conference_name, row.timezone),
+        questions=questions,
+    )
+    return Link(ballot, row.has_voted)
+
+
+# Each process keeps the papers it has read, so a vote does not read them again. Only what
+# cannot change is kept: once the roll is made a ballot's questions and options are fixed
+# (ballots._only_draft refuses every change), and its times and state are read with the
+# voter on every request, never kept. No state is shared between processes or needs to be:
+# every worker keeps its own copy of the same fixed rows, and a worker that restarts reads
+# them again. The key holds the ballot's version and the time its roll was made, so a ballot
+# that changed, or another database whose ids start again (tests), is read afresh.
+@functools.lru_cache(maxsize=PAPERS_KEPT)
+def _kept_paper(ballot_id: int, version: int, roll_made_at: datetime) -> tuple[Question, ...]:
+    return _read_paper(ballot_id)
+
+
+def _read_paper(ballot_id: int) -> tuple[Question, ...]:
+    """The ballot's questions and their options, in order, in one read."""
+    rows = db.session.execute(
+        sa.select(
+            _question.c.id,
+            _question.c.position,
+            _question.c.kind,
+            _question.c.title,
+            _question.c.text,
+            _question.c.max_choices,
+            _question.c.seats,
+            _question.c.quotas,
+            _option.c.id.label("option_id"),
+            _option.c.position.label("option_position"),
+            _option.c.label,
+            _option.c.statement,
+            _option.c.categories,
+        )
+        .select_from(_question.outerjoin(_option, _option.c.question_id == _question.c.id))
+        .where(_question.c.ballot_id == ballot_id)
+        .order_by(_question.c.position, _question.c.id, _option.c.position, _option.c.id)
+    ).all()
+    questions: dict[int, tuple] = {}
+    options: dict[int, list[Option]] = {}
+    for row in rows:
+        questions.setdefault(row.id, row)
+        found = options.setdefault(row.id, [])
+        if row.option_id is not None:
+            found.append(
+                Option(
+                    row.option_id,
+                    row.option_position,
+                    row.label,
+                    row.statement,
+                    tuple(row.categories or ()),
+                )
+            )
+    return tuple(
+        Question(
+            id=q.id,
+            position=q.position,
+            kind=q.kind,
+            title=q.title,
+            text=q.text,
+            max_choices=q.max_choices,
+            seats=q.seats,
+            quotas=MappingProxyType(dict(q.quotas or {})),
+            options=tuple(options[q.id]),
+        )
+        for q in questions.values()
+    )
 
 
 # ---- choices --------------------------------------------------------------------------------
 
 
-def field_name(question: MemberQuestion) -> str:
+def field_name(question: Question) -> str:
     """The form field of a question (a rank's field adds the option: see rank_field)."""
     return f"q-{question.id}"
 
 
-def rank_field(question: MemberQuestion, option_id: int) -> str:
+def rank_field(question: Question, option_id: int) -> str:
     """The form field holding the rank given to one candidate of an STV question."""
     return f"q-{question.id}-o-{option_id}"
 
 
-def choices_from_form(ballot: MemberBallot, form: MultiDict) -> dict[str, object]:
+def choices_from_form(ballot: Ballot, form: MultiDict) -> dict[str, object]:
     """The paper's choices as the form sent them, checked: ChoiceError names each problem."""
     raw: dict[str, object] = {}
     problems: dict[int, str] = {}
@@ -128,7 +298,7 @@ def choices_from_form(ballot: MemberBallot, form: MultiDict) -> dict[str, object
     return choices
 
 
-def _ranking(question: MemberQuestion, form: MultiDict, number: int) -> list[str]:
+def _ranking(question: Question, form: MultiDict, number: int) -> list[str]:
     """Option ids in the order the member ranked them; ranks must run 1, 2, 3 ... once each."""
     ranks: dict[int, list[str]] = {}
     for option in question.options:
@@ -157,7 +327,7 @@ def _ranking(question: MemberQuestion, form: MultiDict, number: int) -> list[str
     return [str(by_label[labels[0]]) for _, labels in sorted(ranks.items())]
 
 
-def normalise(ballot: MemberBallot, choices: dict) -> dict[str, object]:
+def normalise(ballot: Ballot, choices: dict) -> dict[str, object]:
     """Choices checked against the paper, in the form stored on it.
 
     {question id: "yes" | "no" | "abstain"} for a yes/no question, {question id: [option
@@ -179,7 +349,7 @@ def normalise(ballot: MemberBallot, choices: dict) -> dict[str, object]:
     return stored
 
 
-def _checked(question: MemberQuestion, value, number: int):
+def _checked(question: Question, value, number: int):
     if question.kind == QuestionKind.YES_NO:
         if value not in YES_NO:
             raise ValueError(f"Question {number}: choose Yes, No or Abstain.")
@@ -216,46 +386,75 @@ def _checked(question: MemberQuestion, value, number: int):
 
 # ---- casting --------------------------------------------------------------------------------
 
+# The voter marked, only while the code has not voted and its ballot is open.
+_MARK = (
+    sa.update(_voter)
+    .where(
+        _voter.c.code_hash == sa.bindparam("p_code_hash"),
+        _voter.c.has_voted == sa.false(),
+        sa.select(_ballot.c.id)
+        .where(
+            _ballot.c.id == _voter.c.ballot_id,
+            _ballot.c.state == MemberBallotState.ROLL,
+            _ballot.c.opens_at <= sa.bindparam("p_now"),
+            _ballot.c.closes_at > sa.bindparam("p_now"),
+        )
+        .exists(),
+    )
+    .values(has_voted=True)
+)
+# The first blank paper of the ballot at or after a point; PostgreSQL passes over a paper
+# another vote is filling rather than wait for it.
+_BLANK = (
+    sa.select(_paper.c.id)
+    .where(
+        _paper.c.ballot_id == sa.bindparam("p_ballot_id"),
+        _paper.c.is_cast == sa.false(),  # as the blank papers' index has it
+        _paper.c.id >= sa.bindparam("p_lowest"),
+    )
+    .order_by(_paper.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+    .scalar_subquery()
+)
+_FILL = (
+    sa.update(_paper)
+    .where(_paper.c.id == _BLANK, _paper.c.is_cast == sa.false())
+    .values(
+        is_cast=True,
+        receipt=sa.bindparam("p_receipt"),
+        choices=sa.bindparam("p_choices", type_=_paper.c.choices.type),
+    )
+)
+_RECORD = sa.insert(_audit)
 
-def cast(code: str, choices: dict) -> str:
+
+def cast(code: str, choices: dict, link: Link | None = None) -> str:
     """Vote with a link's code: its voter marked, one blank paper filled; the receipt.
 
     `choices` are checked first (ChoiceError; nothing stored). The voter's UPDATE matches only
     while the code has not voted and the ballot is open, so a used code, a closed ballot or
     the second of two requests at one instant is refused (CastRefused) with nothing changed.
+    `link` is the code's, when the caller has opened it already.
     """
-    link = open_link(code)
+    if link is None:
+        link = open_link(code)
     if link is None:
         raise CastRefused("invalid")
     ballot = link.ballot
-    ballot_id, title, conference_id = ballot.id, ballot.title, ballot.conference_id
     stored = normalise(ballot, choices)
-    # End the read: on SQLite the write below then begins from a fresh snapshot (it waits
-    # for the write lock instead of failing on a snapshot older than another vote's commit).
-    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # End the read: the write below then begins from a fresh snapshot (it waits for the
+        # write lock instead of failing on a snapshot older than another vote's commit).
+        # PostgreSQL needs nothing: under READ COMMITTED the UPDATE checks the newest row.
+        db.session.commit()
     try:
-        now = utcnow()
-        opened = (
-            sa.select(MemberBallot.id)
-            .where(
-                MemberBallot.id == Voter.ballot_id,
-                MemberBallot.state == MemberBallotState.ROLL,
-                MemberBallot.opens_at <= now,
-                MemberBallot.closes_at > now,
-            )
-            .exists()
-        )
-        marked = db.session.execute(
-            sa.update(Voter)
-            .where(Voter.code_hash == hash_code(code), Voter.has_voted == sa.false(), opened)
-            .values(has_voted=True)
-            .execution_options(synchronize_session=False)
-        )
+        marked = db.session.execute(_MARK, {"p_code_hash": hash_code(code), "p_now": utcnow()})
         if marked.rowcount != 1:
             db.session.rollback()
             raise _why_refused(code)
-        receipt = _fill_paper(ballot_id, stored)
-        _record_vote(ballot_id, title, conference_id)
+        receipt = _fill_paper(ballot.id, stored)
+        _record_vote(ballot.id, ballot.title, ballot.conference_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -268,24 +467,14 @@ def _fill_paper(ballot_id: int, choices: dict) -> str:
     receipt = new_receipt()
     start = secrets.token_hex(16)
     for lowest in (start, ""):  # from a random point, then round from the start
-        blank = (
-            sa.select(MemberVote.id)
-            .where(
-                MemberVote.ballot_id == ballot_id,
-                MemberVote.is_cast == sa.false(),  # as the blank papers' index has it
-                MemberVote.id >= lowest,
-            )
-            .order_by(MemberVote.id)
-            .limit(1)
-            # PostgreSQL: a paper another vote is filling is passed over, not waited for.
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
         filled = db.session.execute(
-            sa.update(MemberVote)
-            .where(MemberVote.id == blank, MemberVote.is_cast == sa.false())
-            .values(is_cast=True, receipt=receipt, choices=choices)
-            .execution_options(synchronize_session=False)
+            _FILL,
+            {
+                "p_ballot_id": ballot_id,
+                "p_lowest": lowest,
+                "p_receipt": receipt,
+                "p_choices": choices,
+            },
         )
         if filled.rowcount == 1:
             return receipt
@@ -295,16 +484,21 @@ def _fill_paper(ballot_id: int, choices: dict) -> str:
 
 def _record_vote(ballot_id: int, title: str, conference_id: int) -> None:
     """The audit entry: a vote was cast in the ballot; no member, no choices, no address."""
-    values = audit.entry_values(
-        "member_ballot.vote_cast",
-        "MemberBallot",
-        ballot_id,
-        conference_id=conference_id,
-        summary=f"A vote was cast in {title}"[:500],
-    )
     # The member is not logged in and must not be named; their address could name them.
-    values.update(user_id=None, actor="a member (not named)", remote_addr=None)
-    db.session.add(AuditEntry(**values))
+    db.session.execute(
+        _RECORD,
+        {
+            "at": utcnow(),
+            "user_id": None,
+            "actor": "a member (not named)",
+            "action": "member_ballot.vote_cast",
+            "entity_type": "MemberBallot",
+            "entity_id": ballot_id,
+            "conference_id": conference_id,
+            "summary": f"A vote was cast in {title}"[:500],
+            "remote_addr": None,
+        },
+    )
 
 
 def _why_refused(code: str) -> CastRefused:

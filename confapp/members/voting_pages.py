@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from confapp.members import casting
 from confapp.members.views import bp
-from confapp.models import MemberBallot, QuestionKind
+from confapp.models import QuestionKind
 
 
 def _answer(template: str, status: int = 200, **values):
@@ -22,7 +22,7 @@ def _answer(template: str, status: int = 200, **values):
     return response
 
 
-def _refusal(reason: str, ballot: MemberBallot | None):
+def _refusal(reason: str, ballot: casting.Ballot | None):
     """The page for a link that cannot vote now: invalid, used, not yet open, or closed."""
     if ballot is not None:
         g.conference = ballot.conference
@@ -37,7 +37,11 @@ def _refusal(reason: str, ballot: MemberBallot | None):
 @bp.route("/vote/<code>", methods=["GET", "POST"])
 def vote(code: str):
     """The paper behind a voting link; sending it casts the vote and shows the receipt."""
-    link = casting.open_link(code[:200])
+    code = code[:200]
+    # One read (the voter, the ballot, the conference); the paper comes from the process's
+    # copy. Everything the pages show is plain values, so the commit after a vote reloads
+    # nothing and the receipt is rendered from what was read before it.
+    link = casting.open_link(code)
     if link is None:
         return _refusal("invalid", None)
     ballot = link.ballot
@@ -49,7 +53,7 @@ def vote(code: str):
     if request.method == "POST":
         try:
             choices = casting.choices_from_form(ballot, request.form)
-            receipt = casting.cast(code, choices)
+            receipt = casting.cast(code, choices, link)
         except casting.ChoiceError as error:
             problems = error.problems
         except casting.CastRefused as refused:
