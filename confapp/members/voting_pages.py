@@ -7,7 +7,7 @@ send no referrer, since the code is in their address.
 
 from __future__ import annotations
 
-from flask import g, make_response, render_template, request
+from flask import current_app, g, make_response, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from confapp.members import casting
@@ -38,6 +38,10 @@ def _refusal(reason: str, ballot: casting.Ballot | None):
 def vote(code: str):
     """The paper behind a voting link; sending it casts the vote and shows the receipt."""
     code = code[:200]
+    # A member has no login here: the code is the key. Answering as to anyone, without reading
+    # a login from the session, also keeps Flask-Login's session protection from rewriting
+    # the session (and sending its cookie again) on every vote.
+    g._login_user = current_app.login_manager.anonymous_user()
     # One read (the voter, the ballot, the conference); the paper comes from the process's
     # copy. Everything the pages show is plain values, so the commit after a vote reloads
     # nothing and the receipt is rendered from what was read before it.
