@@ -49,29 +49,40 @@ RECEIPT_TEXT = re.compile(rf"[\s-]*(?:[{RECEIPT_ALPHABET}][\s-]*){{12}}", re.IGN
 
 def turnout_figures(ballot_id: int) -> dict:
     """Voted and entitled overall, by group and by region: counted in SQL, never a choice."""
-    voted = sa.func.count().filter(Voter.has_voted.is_(True))
-    overall = db.session.execute(
-        sa.select(sa.func.count(), voted).where(Voter.ballot_id == ballot_id)
-    ).one()
-    by_group = db.session.execute(
-        sa.select(Group.id, Group.name, sa.func.count(), voted)
-        .select_from(Voter)
-        .outerjoin(Group, Group.id == Voter.group_id)
+    # One pass over the ballot's voters, counted by group and region together (and the
+    # groups' names joined to those few rows, not to every voter); the totals by group, by
+    # region and overall are sums of these rows.
+    counts = (
+        sa.select(
+            Voter.group_id,
+            Voter.region,
+            sa.func.count().label("entitled"),
+            sa.func.count().filter(Voter.has_voted.is_(True)).label("voted"),
+        )
         .where(Voter.ballot_id == ballot_id)
-        .group_by(Group.id, Group.name)
-        .order_by(Group.name)
+        .group_by(Voter.group_id, Voter.region)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(counts.c.group_id, Group.name, counts.c.region, counts.c.entitled, counts.c.voted)
+        .select_from(counts)
+        .outerjoin(Group, Group.id == counts.c.group_id)
     ).all()
-    by_region = db.session.execute(
-        sa.select(Voter.region, sa.func.count(), voted)
-        .where(Voter.ballot_id == ballot_id)
-        .group_by(Voter.region)
-        .order_by(Voter.region)
-    ).all()
+    groups: dict[int | None, list] = {}
+    regions: dict[str, list] = {}
+    for group_id, name, region, entitled, voted in rows:
+        group = groups.setdefault(group_id, [name or "No group", 0, 0])
+        group[1] += entitled
+        group[2] += voted
+        place = regions.setdefault(region or "", [0, 0])
+        place[0] += entitled
+        place[1] += voted
+    in_order = sorted(groups.items(), key=lambda item: (item[0] is None, item[1][0], item[0] or 0))
     return {
-        "entitled": overall[0],
-        "voted": overall[1],
-        "groups": [(gid, name or "No group", n, v) for gid, name, n, v in by_group],
-        "regions": [(region or "No region", n, v) for region, n, v in by_region],
+        "entitled": sum(n for _, n, _ in groups.values()),
+        "voted": sum(v for _, _, v in groups.values()),
+        "groups": [(gid, name, n, v) for gid, (name, n, v) in in_order],
+        "regions": [(region or "No region", n, v) for region, (n, v) in sorted(regions.items())],
     }
 
 
@@ -80,11 +91,10 @@ def share(voted: int, entitled: int) -> str:
     return f"{100 * voted / entitled:.1f}%" if entitled else "–"
 
 
-def _who_voted(ballot_id: int, group_id: int | None, page: int) -> tuple[list, int]:
-    """One page of a group's voters (name, number, has voted) and the number of pages."""
+def _who_voted(ballot_id: int, group_id: int | None, total: int, page: int) -> tuple[list, int]:
+    """One page of a group's `total` voters (name, number, has voted) and the number of pages."""
     where = [Voter.ballot_id == ballot_id]
     where.append(Voter.group_id.is_(None) if group_id is None else Voter.group_id == group_id)
-    total = db.session.execute(sa.select(sa.func.count()).select_from(Voter).where(*where)).scalar()
     pages = max(1, math.ceil(total / PER_PAGE))
     rows = db.session.execute(
         sa.select(Member.name, Member.number, Voter.has_voted)
@@ -104,11 +114,13 @@ def turnout(conference_id: int, member_ballot_id: int):
     ballot = of_conference_or_404(MemberBallot, member_ballot_id, conference_id)
     figures = turnout_figures(ballot.id)
     group_id = request.args.get("group", type=int)
-    known = {gid for gid, *_ in figures["groups"]}
-    if group_id not in known:
-        group_id = next(iter(known), None)
+    entitled = {gid: n for gid, _, n, _ in figures["groups"]}
+    if group_id not in entitled:
+        group_id = next(iter(entitled), None)
     page = max(1, request.args.get("page", 1, type=int))
-    voters, pages = _who_voted(ballot.id, group_id, page) if known else ([], 1)
+    voters, pages = (
+        _who_voted(ballot.id, group_id, entitled[group_id], page) if entitled else ([], 1)
+    )
     return render_template(
         "members/turnout.html",
         ballot=ballot,

@@ -203,9 +203,7 @@ class Voter(db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("member_ballot.id", ondelete="CASCADE"), index=True
-    )
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("member_ballot.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id", ondelete="CASCADE"))
     # As at the freeze date, for turnout by group and region.
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
@@ -222,7 +220,11 @@ class Voter(db.Model):
 
     member: Mapped[Member] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("ballot_id", "member_id", name="uq_voter_member"),)
+    __table_args__ = (
+        sa.UniqueConstraint("ballot_id", "member_id", name="uq_voter_member"),
+        # A ballot's voters, and one group's of them (the turnout page's list of who voted).
+        sa.Index("ix_voter_ballot_group", "ballot_id", "group_id"),
+    )
 
 
 class MemberVote(db.Model):

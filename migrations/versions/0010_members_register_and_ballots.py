@@ -267,7 +267,7 @@ def upgrade():
         sa.UniqueConstraint("code_hash", name=op.f("uq_voter_code_hash")),
     )
     with op.batch_alter_table("voter", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_voter_ballot_id"), ["ballot_id"], unique=False)
+        batch_op.create_index("ix_voter_ballot_group", ["ballot_id", "group_id"], unique=False)
 
     with op.batch_alter_table("candidate", schema=None) as batch_op:
         batch_op.add_column(
@@ -321,7 +321,7 @@ def downgrade():
         batch_op.drop_column("membership_number")
 
     with op.batch_alter_table("voter", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_voter_ballot_id"))
+        batch_op.drop_index("ix_voter_ballot_group")
 
     op.drop_table("voter")
     with op.batch_alter_table("member_option", schema=None) as batch_op:
