@@ -8,6 +8,11 @@ between them loses nothing and doubles nothing, and two requests with one code (
 processes at the same instant) fill one paper: the voter UPDATE is conditional (`NOT
 has_voted`), and the loser's UPDATE matches no row once the winner commits.
 
+A vote is four statements and one commit: the voter read with its ballot and conference (the
+paper's questions and options come from this process's copy: see _kept_paper), the voter's
+UPDATE, the paper's UPDATE and the audit entry's INSERT, all in Core on plain values, so the
+commit expires nothing a page then reads again.
+
 What one transaction cannot hide on PostgreSQL: every row a transaction writes carries its
 transaction id (the system column xmin), so until a row is written again a voter row and the
 paper filled with it share an xmin, readable by anyone who may SELECT from both tables. (A
