@@ -36,7 +36,7 @@ run: $(RUN_STAMP)
 
 ## test: install the test tools (Chromium, poppler) if missing, run the whole suite
 test: $(TEST_STAMP) system-tools
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Debian packages the tests drive: Chromium (browser tests), poppler (reads PDFs back),
 # and the Pango that WeasyPrint renders with. Installed only where missing.
