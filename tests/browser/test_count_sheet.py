@@ -183,8 +183,8 @@ def test_a_teller_enters_100_delegations_by_tapping_without_a_page_load(app, pag
         expected[group_id] = services.votes_for_choice(choice, hall.votes[group_id]).key
 
     # The taps are sent one at a time, in order: on a loaded machine 100 may take a while.
-    expect(page.locator(".unsaved")).to_have_count(0)
     expect(page.locator('[data-run="entered"]')).to_have_text("100", timeout=180_000)
+    expect(page.locator(".unsaved")).to_have_count(0)
     assert page.evaluate("() => window.sameDocument") is True, "a tap loaded a page"
     last = groups[-1]
     expect(page.locator(f"#row-{last}")).to_have_class(re.compile(r"\bjust\b"))
