@@ -256,18 +256,15 @@ def accept_delegate(delegate: Delegate, reason: str, actor: User) -> None:
         raise StandingError("This conference has no register: there is nothing to override.")
     if match.problem is None:
         raise StandingError(f"{delegate.name} is on the register in good standing.")
-    before = {"member_override": delegate.member_override}
-    delegate.member_override = reason
-    audit.record(
-        "delegate.member_override",
+    _record_override(
         delegate,
-        before=before,
-        after={"member_override": reason, "register": match.problem},
+        "delegate.member_override",
+        match,
+        reason,
         summary=f"{delegate.name} ({delegate.group.name}) accepted: {match.problem}. "
         f"Reason: {reason}",
         actor=actor,
     )
-    db.session.flush()
 
 
 def accept_candidate(candidate: Candidate, reason: str, actor: User) -> None:
@@ -282,16 +279,27 @@ def accept_candidate(candidate: Candidate, reason: str, actor: User) -> None:
         )
     if match.problem is None:
         raise StandingError(f"{candidate.name} is on the register in good standing.")
-    before = {"member_override": candidate.member_override}
-    candidate.member_override = reason
-    audit.record(
-        "candidate.member_override",
+    _record_override(
         candidate,
-        before=before,
-        after={"member_override": reason, "register": match.problem},
+        "candidate.member_override",
+        match,
+        reason,
         summary=f"{election.title[:100]}: {candidate.name[:80]} accepted: {match.problem}. "
         f"Reason: {reason}",
         conference_id=election.conference_id,
         actor=actor,
+    )
+
+
+def _record_override(row, action: str, match: Match, reason: str, **entry) -> None:
+    """Keep the committee's reason on the delegate or candidate, and audit it with the problem."""
+    before = {"member_override": row.member_override}
+    row.member_override = reason
+    audit.record(
+        action,
+        row,
+        before=before,
+        after={"member_override": reason, "register": match.problem},
+        **entry,
     )
     db.session.flush()
