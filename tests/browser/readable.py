@@ -40,6 +40,7 @@ RUN_AXE = """async () => {
 
 def serious_violations(page: Page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it stands."""
+    page.wait_for_load_state("load")  # contrast is measured with the page's own colours
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
     return page.evaluate(RUN_AXE)
@@ -55,6 +56,9 @@ def assert_accessible(page: Page) -> None:
 
 def sideways_overflow(page: Page) -> int:
     """How many CSS pixels the page scrolls sideways (0 when it fits the width)."""
+    # A page's text is in place before its stylesheets are (a click waits only for the next
+    # page to start): without confapp.css the phone's nav menu is a 998 px row.
+    page.wait_for_load_state("load")
     return page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
@@ -68,6 +72,7 @@ def assert_no_sideways_scroll(page: Page) -> None:
 
 def assert_fits_screen(page: Page) -> None:
     """Nothing scrolls at all: the whole page is inside the window (for the projector)."""
+    page.wait_for_load_state("load")  # measured as styled, as in sideways_overflow
     size = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
         " document.documentElement.clientWidth, document.documentElement.clientHeight]"
