@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 import sqlalchemy as sa
-from psycopg.rows import namedtuple_row
 
 from confapp.credentials import codes
+from confapp.database import pg_row, pyformat
 from confapp.extensions import db
 from confapp.models import AuditEntry, Direction, ScanReason, ScanStatus, Status, utcnow
 from confapp.text import utc_iso
@@ -276,16 +276,11 @@ _PG_VALUES = (
 )
 
 
-def _pyformat(sql: str) -> str:
-    """The statement in psycopg's own parameter style: :name becomes %(name)s."""
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
-
-
 # PostgreSQL's statements go to the driver directly: at the door, SQLAlchemy's result
 # machinery for a 20-column row costs more than the query itself.
-_PG_READ = _pyformat(_READ_SQL)
+_PG_READ = pyformat(_READ_SQL)
 _PG_STATEMENTS = {
-    move_name: _pyformat(_PG_WRITE.format(move=move, columns=_SCAN_COLUMNS, values=_PG_VALUES))
+    move_name: pyformat(_PG_WRITE.format(move=move, columns=_SCAN_COLUMNS, values=_PG_VALUES))
     for move_name, move in (("in", _ADMIT), ("out", _LET_OUT), ("none", _NOTHING))
 }
 _SQLITE_MOVES = {"in": sa.text(_ADMIT), "out": sa.text(_LET_OUT)}
@@ -310,14 +305,6 @@ def record_scan(scanner: Scanner, scan: ScanInput, *, remote_addr: str | None = 
         # drop them all and try once more on a fresh one; the nonce keeps it to one scan.
         db.engine.dispose()
         return _record(scanner, scan, remote_addr)
-
-
-def _pg_row(connection, sql: str, params: dict):
-    """Run one statement on the driver's own connection; its first row, as a named tuple."""
-    dbapi = connection.connection.dbapi_connection
-    with dbapi.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanOutcome:
@@ -359,7 +346,7 @@ def _record(scanner: Scanner, scan: ScanInput, remote_addr: str | None) -> ScanO
 def _read(connection, lookup: dict, is_postgres: bool):
     """The scan's one read: token, door, badge, person, presence and any prior scan of the nonce."""
     if is_postgres:
-        return _pg_row(connection, _PG_READ, lookup)
+        return pg_row(connection, _PG_READ, lookup)
     return connection.execute(_READ, lookup).one()
 
 
@@ -369,7 +356,7 @@ def _write(connection, move: str, params: dict, audit: dict, is_postgres: bool):
     None if the nonce was recorded meanwhile (a retry raced this one in).
     """
     if is_postgres:
-        return _pg_row(connection, _PG_STATEMENTS[move], params | audit)
+        return pg_row(connection, _PG_STATEMENTS[move], params | audit)
     return _write_sqlite(connection, move, params, audit)
 
 

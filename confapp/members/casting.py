@@ -8,10 +8,11 @@ between them loses nothing and doubles nothing, and two requests with one code (
 processes at the same instant) fill one paper: the voter UPDATE is conditional (`NOT
 has_voted`), and the loser's UPDATE matches no row once the winner commits.
 
-A vote is four statements and one commit: the voter read with its ballot and conference (the
-paper's questions and options come from this process's copy: see _kept_paper), the voter's
-UPDATE, the paper's UPDATE and the audit entry's INSERT, all in Core on plain values, so the
-commit expires nothing a page then reads again.
+On PostgreSQL a vote is two round trips on an autocommit connection, as a scan at the door
+is: the voter read with its ballot and conference (the paper's questions and options come
+from this process's copy: see _kept_paper), then one statement that marks the voter, fills
+the paper and writes the audit entry, atomic by itself (_PG_CAST). On SQLite the same three
+writes run in one short transaction (_cast_sqlite). Both work on plain values, never the ORM.
 
 What one transaction cannot hide on PostgreSQL: every row a transaction writes carries its
 transaction id (the system column xmin), so until a row is written again a voter row and the
@@ -28,14 +29,17 @@ users until the close. SQLite keeps neither: an UPDATE leaves a row's rowid wher
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from werkzeug.datastructures import MultiDict
 
+from confapp.database import autocommit_connection, pg_row, pyformat
 from confapp.extensions import db
 from confapp.members.codes import hash_code, new_receipt
 from confapp.models import (
@@ -169,11 +173,21 @@ _LINK = (
     )
     .where(_voter.c.code_hash == sa.bindparam("p_code_hash"))
 )
+_PG_LINK = str(_LINK.compile(dialect=pg_dialect.dialect()))  # psycopg's %(name)s style
+
+
+def _on_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 def open_link(code: str) -> Link | None:
     """The ballot behind a voting code, or None when no voter holds that code."""
-    row = db.session.execute(_LINK, {"p_code_hash": hash_code(code)}).first()
+    params = {"p_code_hash": hash_code(code)}
+    if _on_postgres():
+        with autocommit_connection() as connection:
+            row = pg_row(connection, _PG_LINK, params)
+    else:
+        row = db.session.execute(_LINK, params).first()
     if row is None:
         return None
     if row.state == MemberBallotState.DRAFT or row.roll_made_at is None:
@@ -185,7 +199,7 @@ def open_link(code: str) -> Link | None:
         conference_id=row.conference_id,
         title=row.title,
         description=row.description,
-        state=row.state,
+        state=MemberBallotState(row.state),  # the driver's plain text on PostgreSQL
         opens_at=row.opens_at,
         closes_at=row.closes_at,
         conference=ConferenceHeader(row.conference_id, row.conference_name, row.timezone),
@@ -389,9 +403,9 @@ def _checked(question: Question, value, number: int):
     return ids
 
 
-# ---- casting --------------------------------------------------------------------------------
+# ---- casting ----------------------------------------------------------------------------------
 
-# The voter marked, only while the code has not voted and its ballot is open.
+# SQLite: the voter marked, only while the code has not voted and its ballot is open.
 _MARK = (
     sa.update(_voter)
     .where(
@@ -408,8 +422,7 @@ _MARK = (
     )
     .values(has_voted=True)
 )
-# The first blank paper of the ballot at or after a point; PostgreSQL passes over a paper
-# another vote is filling rather than wait for it.
+# SQLite: the first blank paper of the ballot at or after a point.
 _BLANK = (
     sa.select(_paper.c.id)
     .where(
@@ -419,7 +432,6 @@ _BLANK = (
     )
     .order_by(_paper.c.id)
     .limit(1)
-    .with_for_update(skip_locked=True)
     .scalar_subquery()
 )
 _FILL = (
@@ -432,6 +444,50 @@ _FILL = (
     )
 )
 _RECORD = sa.insert(_audit)
+
+# PostgreSQL: the same three writes as one statement, which commits or fails as a whole.
+# - `marked` is the serialising step: a second request with the code waits on the voter row,
+#   then finds it voted and marks nothing.
+# - A blank paper is sought only once the voter is marked (EXISTS (marked) gates each search),
+#   so a refused request never holds a paper; a search passes over a paper another vote is
+#   filling (SKIP LOCKED) instead of waiting for it, from a random point, then from the start.
+# - A voter marked with no paper left to fill would break the roll (one paper per voter): the
+#   last line then fails the statement (a text cast to a number), undoing the mark with it.
+#   The text is made of the counts, so the planner cannot work it out (and fail) beforehand.
+_PG_CAST = pyformat("""
+    WITH marked AS (
+        UPDATE voter SET has_voted = TRUE
+        WHERE code_hash = :code_hash AND NOT has_voted
+          AND EXISTS (SELECT 1 FROM member_ballot
+                      WHERE member_ballot.id = voter.ballot_id AND member_ballot.state = 'roll'
+                        AND member_ballot.opens_at <= :at AND member_ballot.closes_at > :at)
+        RETURNING ballot_id
+    ),
+    filled AS (
+        UPDATE member_vote SET is_cast = TRUE, receipt = :receipt, choices = CAST(:choices AS JSON)
+        WHERE NOT is_cast AND id = COALESCE(
+            (SELECT id FROM member_vote
+             WHERE EXISTS (SELECT 1 FROM marked) AND ballot_id = :entity_id AND NOT is_cast
+               AND id >= :lowest
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),
+            (SELECT id FROM member_vote
+             WHERE EXISTS (SELECT 1 FROM marked) AND ballot_id = :entity_id AND NOT is_cast
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED))
+        RETURNING id
+    ),
+    recorded AS (
+        INSERT INTO audit_entry (at, user_id, actor, action, entity_type, entity_id,
+                                 conference_id, summary, remote_addr)
+        SELECT :at, CAST(:user_id AS INTEGER), :actor, :action, :entity_type, :entity_id,
+               :conference_id, :summary, CAST(:remote_addr AS VARCHAR)
+        WHERE EXISTS (SELECT 1 FROM filled)
+    )
+    SELECT CASE WHEN marked.n = filled.n THEN marked.n
+                ELSE CAST('ballot ' || :entity_id || ': ' || marked.n || ' voter marked, '
+                          || filled.n || ' papers filled: no blank paper left' AS INTEGER)
+           END AS voted
+    FROM (SELECT count(*) AS n FROM marked) AS marked, (SELECT count(*) AS n FROM filled) AS filled
+""")
 
 
 def cast(code: str, choices: dict, link: Link | None = None) -> str:
@@ -448,28 +504,50 @@ def cast(code: str, choices: dict, link: Link | None = None) -> str:
         raise CastRefused("invalid")
     ballot = link.ballot
     stored = normalise(ballot, choices)
-    if db.session.get_bind().dialect.name == "sqlite":
-        # End the read: the write below then begins from a fresh snapshot (it waits for the
-        # write lock instead of failing on a snapshot older than another vote's commit).
-        # PostgreSQL needs nothing: under READ COMMITTED the UPDATE checks the newest row.
-        db.session.commit()
+    receipt = new_receipt()
+    entry = _vote_entry(ballot)
+    if _on_postgres():
+        written = _cast_postgres(code, stored, receipt, entry)
+    else:
+        written = _cast_sqlite(code, stored, receipt, entry)
+    if not written:
+        raise _why_refused(code)
+    return receipt
+
+
+def _cast_postgres(code: str, choices: dict, receipt: str, entry: dict) -> bool:
+    """The vote as one atomic statement; False when the code could not vote (nothing written)."""
+    params = entry | {
+        "code_hash": hash_code(code),
+        "lowest": secrets.token_hex(16),
+        "receipt": receipt,
+        "choices": json.dumps(choices),
+    }
+    with autocommit_connection() as connection:
+        return pg_row(connection, _PG_CAST, params).voted == 1
+
+
+def _cast_sqlite(code: str, choices: dict, receipt: str, entry: dict) -> bool:
+    """The vote as one short transaction; False when the code could not vote (nothing written)."""
+    # End any read first: the write then begins from a fresh snapshot (it waits for the write
+    # lock instead of failing on a snapshot older than another vote's commit).
+    db.session.commit()
     try:
-        marked = db.session.execute(_MARK, {"p_code_hash": hash_code(code), "p_now": utcnow()})
+        marked = db.session.execute(_MARK, {"p_code_hash": hash_code(code), "p_now": entry["at"]})
         if marked.rowcount != 1:
             db.session.rollback()
-            raise _why_refused(code)
-        receipt = _fill_paper(ballot.id, stored)
-        _record_vote(ballot.id, ballot.title, ballot.conference_id)
+            return False
+        _fill_paper(entry["entity_id"], choices, receipt)
+        db.session.execute(_RECORD, entry)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return receipt
+    return True
 
 
-def _fill_paper(ballot_id: int, choices: dict) -> str:
-    """Fill one blank paper of the ballot, chosen at random, with the choices and a receipt."""
-    receipt = new_receipt()
+def _fill_paper(ballot_id: int, choices: dict, receipt: str) -> None:
+    """Fill one blank paper of the ballot, chosen at random, with the choices and the receipt."""
     start = secrets.token_hex(16)
     for lowest in (start, ""):  # from a random point, then round from the start
         filled = db.session.execute(
@@ -482,28 +560,25 @@ def _fill_paper(ballot_id: int, choices: dict) -> str:
             },
         )
         if filled.rowcount == 1:
-            return receipt
+            return
     # One paper was made per voter, so a voter marked finds one: a broken roll.
-    raise RuntimeError(f"members' ballot {ballot_id} has no blank paper left")
+    raise RuntimeError(f"no blank paper left for a voter marked in ballot {ballot_id}")
 
 
-def _record_vote(ballot_id: int, title: str, conference_id: int) -> None:
+def _vote_entry(ballot: Ballot) -> dict:
     """The audit entry: a vote was cast in the ballot; no member, no choices, no address."""
     # The member is not logged in and must not be named; their address could name them.
-    db.session.execute(
-        _RECORD,
-        {
-            "at": utcnow(),
-            "user_id": None,
-            "actor": "a member (not named)",
-            "action": "member_ballot.vote_cast",
-            "entity_type": "MemberBallot",
-            "entity_id": ballot_id,
-            "conference_id": conference_id,
-            "summary": f"A vote was cast in {title}"[:500],
-            "remote_addr": None,
-        },
-    )
+    return {
+        "at": utcnow(),
+        "user_id": None,
+        "actor": "a member (not named)",
+        "action": "member_ballot.vote_cast",
+        "entity_type": "MemberBallot",
+        "entity_id": ballot.id,
+        "conference_id": ballot.conference_id,
+        "summary": f"A vote was cast in {ballot.title}"[:500],
+        "remote_addr": None,
+    }
 
 
 def _why_refused(code: str) -> CastRefused:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, g, make_response, render_template, request
 from werkzeug.datastructures import MultiDict
 
+from confapp.extensions import csrf, limiter
 from confapp.members import casting
 from confapp.members.views import bp
 from confapp.models import QuestionKind
@@ -34,7 +35,12 @@ def _refusal(reason: str, ballot: casting.Ballot | None):
     )
 
 
+# No CSRF token and no rate limit, so no session and no cookie: the code in the address is the
+# only key, and a page that could forge this POST would need the code, with which it could
+# vote anyway. A code is 128 random bits: there is nothing to guess at any rate.
 @bp.route("/vote/<code>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.exempt
 def vote(code: str):
     """The paper behind a voting link; sending it casts the vote and shows the receipt."""
     code = code[:200]

@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -179,7 +180,9 @@ def test_the_paper_asks_each_question_in_its_own_way(client, db):
     assert "Elect 2." in body
     assert '<span class="tag">woman</span>' in body and "at least 1" in body
     assert "of the 2 elected" in body
-    assert 'name="csrf_token"' in body
+    # The code is the key: no token, no session, no cookie (see voting_pages.vote).
+    assert 'name="csrf_token"' not in body
+    assert "Set-Cookie" not in page.headers
 
 
 def test_a_vote_marks_the_voter_fills_one_paper_and_shows_the_receipt(client, db):
@@ -208,6 +211,19 @@ def test_a_vote_marks_the_voter_fills_one_paper_and_shows_the_receipt(client, db
         str(q["stv"]): [world.option("stv", "Cerys"), world.option("stv", "Asha")],
     }
     assert voters_marked() == 1
+
+
+def test_the_link_alone_votes_with_csrf_on_and_no_cookie_is_set(app, client, db):
+    # As served: the code is the key, so the form carries no token and the pages no session.
+    app.config["WTF_CSRF_ENABLED"] = True
+    world = voting_world()
+
+    paper = client.get(f"/vote/{world.code()}")
+    vote = client.post(f"/vote/{world.code()}", data=full_form(world))
+
+    assert "Your vote is cast" in text(vote)
+    assert "Set-Cookie" not in paper.headers and "Set-Cookie" not in vote.headers
+    assert voters_marked() == 1 and sum(p.is_cast for p in papers()) == 1
 
 
 def test_the_audit_entry_says_a_vote_was_cast_and_names_nobody(client, db):
@@ -386,51 +402,104 @@ def test_cast_refuses_a_used_code_and_a_closed_ballot(db):
 
 
 # ---- a crash between using the code and storing the ballot ----------------------------------
+# The crash is the database's own: a trigger fails the write of the paper (or of the audit
+# entry) once the voter is marked, inside the vote's transaction (SQLite) or its one statement
+# (PostgreSQL). The trigger fails only when it sees the voter marked, so a vote that wrote the
+# paper before marking the voter would go through, and the test would fail.
+
+
+class Crashes:
+    """Database triggers that fail an UPDATE or INSERT on a table while a condition holds."""
+
+    def __init__(self) -> None:
+        self.on_postgres = db.engine.dialect.name == "postgresql"
+        self.tables: list[str] = []
+
+    def when_written(self, table: str, event: str, condition: str) -> None:
+        """Fail `event` (UPDATE or INSERT) on `table` while `condition` holds; committed."""
+        if self.on_postgres:
+            db.session.execute(
+                sa.text(
+                    "CREATE OR REPLACE FUNCTION crash() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    f"BEGIN IF {condition} THEN RAISE EXCEPTION 'the worker died'; END IF; "
+                    "RETURN NEW; END $$"
+                )
+            )
+            how = "FOR EACH ROW EXECUTE FUNCTION crash()"
+        else:
+            how = f"WHEN {condition} BEGIN SELECT RAISE(ABORT, 'the worker died'); END"
+        db.session.execute(sa.text(f"CREATE TRIGGER crash BEFORE {event} ON {table} {how}"))
+        db.session.commit()
+        self.tables.append(table)
+
+    def stop(self) -> None:
+        """Drop the triggers (and PostgreSQL's function behind them)."""
+        db.session.rollback()
+        for table in self.tables:
+            on = f" ON {table}" if self.on_postgres else ""
+            db.session.execute(sa.text(f"DROP TRIGGER IF EXISTS crash{on}"))
+        if self.on_postgres:
+            db.session.execute(sa.text("DROP FUNCTION IF EXISTS crash()"))
+        db.session.commit()
+        self.tables.clear()
+
+
+@pytest.fixture
+def crashes(db):
+    """Crashes made in the database; dropped after the test (PostgreSQL's tests share tables)."""
+    made = Crashes()
+    yield made
+    made.stop()
+
+
+# SQLAlchemy's on SQLite; PostgreSQL's vote is sent to the driver, whose error comes as it is.
+DATABASE_ERRORS = (sa.exc.DBAPIError, psycopg.Error)
+VOTER_MARKED = "(SELECT count(*) FROM voter WHERE has_voted) = 1"
 
 
 def test_a_crash_after_the_voter_is_marked_and_before_the_paper_is_filled_changes_nothing(
-    db, monkeypatch
+    db, crashes
 ):
     world = voting_world([{"kind": "yes_no"}])
     yes = {str(world.ballot.questions[0].id): "yes"}
-    marked_inside: list[int] = []
+    crashes.when_written("member_vote", "UPDATE", VOTER_MARKED)
 
-    def crash(ballot_id, choices):
-        # The voter's UPDATE has run in this transaction: the crash comes after it.
-        marked_inside.append(
-            db.session.execute(
-                sa.select(sa.func.count()).select_from(Voter).where(Voter.has_voted.is_(True))
-            ).scalar()
-        )
-        raise RuntimeError("the worker died")
-
-    monkeypatch.setattr(casting, "_fill_paper", crash)
-
-    with pytest.raises(RuntimeError, match="the worker died"):
+    with pytest.raises(DATABASE_ERRORS, match="the worker died"):
         casting.cast(world.code(), yes)
 
-    assert marked_inside == [1]
     assert voters_marked() == 0
     assert not any(p.is_cast or p.receipt or p.choices for p in papers())
     assert not vote_entries()
-    monkeypatch.undo()
+    crashes.stop()
     assert casting.cast(world.code(), yes)  # the link still votes, once
     assert voters_marked() == 1 and sum(p.is_cast for p in papers()) == 1
 
 
-def test_a_crash_after_the_paper_is_filled_changes_nothing_either(db, monkeypatch):
+def test_a_crash_after_the_paper_is_filled_changes_nothing_either(db, crashes):
     world = voting_world([{"kind": "yes_no"}])
     yes = {str(world.ballot.questions[0].id): "yes"}
+    filled = "(SELECT count(*) FROM member_vote WHERE is_cast) = 1"
+    crashes.when_written("audit_entry", "INSERT", f"{VOTER_MARKED} AND {filled}")
 
-    def crash(*args):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(casting, "_record_vote", crash)
-
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DATABASE_ERRORS, match="the worker died"):
         casting.cast(world.code(), yes)
 
     assert voters_marked() == 0 and not any(p.is_cast for p in papers())
+    assert not vote_entries()
+
+
+def test_a_voter_with_no_blank_paper_left_is_refused_and_stays_unmarked(db):
+    # One paper is made per voter, so this is a broken roll: the vote fails as a whole.
+    world = voting_world([{"kind": "yes_no"}], per_group=1)
+    yes = {str(world.ballot.questions[0].id): "yes"}
+    casting.cast(world.code(0), yes)
+    db.session.execute(sa.delete(MemberVote).where(MemberVote.is_cast.is_(False)))
+    db.session.commit()
+
+    with pytest.raises((RuntimeError, *DATABASE_ERRORS), match="no blank paper left"):
+        casting.cast(world.code(1), yes)
+
+    assert voters_marked() == 1 and len(papers()) == 1 and len(vote_entries()) == 1
 
 
 def test_every_voter_finds_a_paper_and_every_receipt_differs(db):
