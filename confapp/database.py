@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import psycopg
 import sqlalchemy as sa
 from flask import Flask
 from psycopg.rows import namedtuple_row
@@ -125,8 +126,20 @@ def autocommit_connection() -> sa.Connection:
 
 
 def pg_row(connection: sa.Connection, sql: str, params: dict):
-    """Run one statement on the driver's own connection; its first row, as a named tuple."""
+    """Run one statement on the driver's own connection; its first row, as a named tuple.
+
+    A connection the server dropped (a restart) is reported as SQLAlchemy reports it, the
+    connection invalidated, so recover_lost_connections answers as for any other page.
+    """
     dbapi = connection.connection.dbapi_connection
-    with dbapi.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    try:
+        with dbapi.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except psycopg.OperationalError as error:
+        if not connection.dialect.is_disconnect(error, dbapi, None):
+            raise
+        connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            sql, params, error, psycopg.Error, connection_invalidated=True
+        ) from error

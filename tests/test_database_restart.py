@@ -68,3 +68,38 @@ def test_readyz_says_503_when_the_database_is_away_and_healthz_stays_cheap(datab
     assert client.get("/healthz").status_code == 200
     with away.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def voting_link(client):
+    """A members' ballot open, one member's link, its paper read once (a connection pooled)."""
+    from tests.members.test_casting import full_form, voting_world
+
+    world = voting_world()
+    link = f"/vote/{world.code()}"
+    assert client.get(link).status_code == 200
+    return link, full_form(world)
+
+
+@ON_POSTGRESQL
+def test_a_members_paper_after_a_database_restart_answers_without_a_500(client, voting_link):
+    link, _ = voting_link
+    _restart_database()
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert 'id="paper"' in response.get_data(as_text=True)
+
+
+@ON_POSTGRESQL
+def test_a_members_vote_after_a_database_restart_is_told_plainly_and_the_link_still_votes(
+    client, voting_link
+):
+    link, form = voting_link
+    _restart_database()
+    response = client.post(link, data=form)
+
+    assert response.status_code == 503
+    assert "Check whether your change was saved" in response.get_data(as_text=True)
+    again = client.post(link, data=form)
+    assert "Your vote is cast" in again.get_data(as_text=True)
