@@ -71,7 +71,7 @@ def demo_command():
 @click.option("-w", "--workers", default=1, show_default=True, help="Tasks run at once (threads).")
 @with_appcontext
 def worker(workers):
-    """Run the job queue's worker (print runs) until Ctrl-C; several may share a Redis queue."""
+    """Run the job queue's worker (print runs, voting links) until Ctrl-C; several may share it."""
     import logging
 
     from flask import current_app
