@@ -417,6 +417,8 @@ def _mail_page(ballot: MemberBallot, form: BouncesForm, status: int = 200):
         ballot=ballot,
         phase=ballot.phase(utcnow()),
         counts=mailing.mail_counts(ballot),
+        stuck=mailing.stuck_queued(ballot) if on_roll else 0,
+        stuck_minutes=mailing.STUCK_AFTER.seconds // 60,
         problems=mailing.problems(ballot) if on_roll else [],
         send_problem=mailing.send_problem(ballot) if on_roll else None,
         preview=mailing.preview(ballot),
@@ -429,21 +431,24 @@ def _mail_page(ballot: MemberBallot, form: BouncesForm, status: int = 200):
 @bp.route(f"{B}/mail/retry", methods=["POST"])
 @requires(*COMMITTEE)
 def retry(conference_id: int, member_ballot_id: int):
-    """Send again to every voter whose link failed (the server unreachable or busy)."""
+    """Send again to every voter whose link failed, or stands queued by a worker that stopped."""
     ballot = _ballot_or_404(conference_id, member_ballot_id)
     target = _page(ballot, "members.mail")
     if not ActionForm().validate_on_submit():
         return redirect(target)
+    stuck = mailing.stuck_queued(ballot)
+    statuses = (EmailStatus.FAILED, EmailStatus.QUEUED) if stuck else (EmailStatus.FAILED,)
     try:
         count = mailing.request_links(
-            ballot, (EmailStatus.FAILED,), action="member_ballot.links_retried", actor=current_user
+            ballot, statuses, action="member_ballot.links_retried", actor=current_user
         )
     except MailError as problem:
         db.session.rollback()
         flash(str(problem), "error")
         return redirect(target)
     if count:
-        flash(f"Sending again to {plural(count, 'member')} whose link failed.", "success")
+        what = "failed or was stuck in the queue" if stuck else "failed"
+        flash(f"Sending again to {plural(count, 'member')} whose link {what}.", "success")
     else:
         flash("No failed links to retry.", "info")
     return redirect(target)

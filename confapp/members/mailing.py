@@ -13,6 +13,7 @@ import re
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from email.header import Header
 from email.message import Message
 from email.policy import SMTP
@@ -25,6 +26,7 @@ from confapp import audit, jobs, links
 from confapp.extensions import db
 from confapp.members.codes import hash_code, new_code
 from confapp.models import (
+    AuditEntry,
     Conference,
     EmailStatus,
     Member,
@@ -39,6 +41,15 @@ BATCH = 500  # voters a task: one SMTP connection each, short enough to retry wh
 ERROR_LIMIT = 500  # Voter.email_error's length
 VOTE_RULE = "/vote/<code>"  # the paper's address (voting_pages)
 ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A batch still queued this long after the ballot's last request for links was lost: its
+# worker stopped while holding it (the queue does not hand a task it gave out to another
+# worker). A retry then sends it again; a batch of 500 takes well under a second to send.
+STUCK_AFTER = timedelta(minutes=30)
+QUEUEING = (
+    "member_ballot.links_requested",
+    "member_ballot.links_retried",
+    "member_ballot.link_asked_again",
+)
 
 
 class MailError(ValueError):
@@ -183,6 +194,26 @@ def mail_counts(ballot: MemberBallot) -> dict[str, int]:
     for status, count in rows:
         counts[EmailStatus(status).value] = count
     return counts
+
+
+def stuck_queued(ballot: MemberBallot) -> int:
+    """How many links stand queued though nothing was queued for STUCK_AFTER (0 while fresh)."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(AuditEntry.at)).where(
+            AuditEntry.entity_type == "MemberBallot",
+            AuditEntry.entity_id == ballot.id,
+            AuditEntry.action.in_(QUEUEING),
+        )
+    )
+    if last is None or utcnow() - last < STUCK_AFTER:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Voter.ballot_id == ballot.id,
+            Voter.has_voted.is_(False),
+            Voter.email_status == EmailStatus.QUEUED,
+        )
+    )
 
 
 def problems(ballot: MemberBallot) -> list[tuple[Voter, Member]]:

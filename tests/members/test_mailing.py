@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import re
 import socket
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -19,7 +20,7 @@ from confapp import factories
 from confapp.extensions import db
 from confapp.members import mailing
 from confapp.members.codes import hash_code
-from confapp.models import AuditEntry, EmailStatus, Member, MemberBallot, Role, Voter
+from confapp.models import AuditEntry, EmailStatus, Member, MemberBallot, Role, Voter, utcnow
 
 LINK = re.compile(r"http://[^/\s]+/vote/([A-Za-z0-9_-]+)")
 
@@ -246,6 +247,29 @@ def test_a_stopped_server_fails_every_link_and_retry_sends_once_it_is_back(
         db.select(AuditEntry.action).where(AuditEntry.action.like("member_ballot.links_%"))
     ).all()
     assert sorted(actions) == ["member_ballot.links_requested", "member_ballot.links_retried"]
+
+
+def test_links_a_stopped_worker_left_queued_are_offered_again_once_stale(
+    client, login, world, smtp, monkeypatch
+):
+    ballot = world["ballot"]
+    login(world["admin"])
+    monkeypatch.setattr(mailing, "_enqueue", lambda *args: None)  # the worker died holding it
+    page = send_links(client, ballot)
+    monkeypatch.undo()
+    assert "<strong>3</strong> queued" in page
+    assert 'id="stuck-note"' not in page and "Retry failed" not in page  # fresh: wait
+
+    later = utcnow() + mailing.STUCK_AFTER + timedelta(minutes=1)
+    monkeypatch.setattr(mailing, "utcnow", lambda: later)
+    page = client.get(page_of(ballot, "/mail")).get_data(as_text=True)
+    assert "3 links have stood queued for over 30 minutes: a worker may have stopped" in page
+    response = client.post(page_of(ballot, "/mail/retry"))
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sending again to 3 members whose link failed or was stuck in the queue." in page
+    assert {v.email_status for v in voters(ballot.id).values()} == {EmailStatus.SENT}
+    assert len(smtp.messages) == 3 and 'id="stuck-note"' not in page
 
 
 def test_one_connection_per_batch(app, world, smtp, monkeypatch):
