@@ -144,3 +144,44 @@ def test_a_member_asks_for_their_link_and_checks_they_can_vote(page, world, smtp
     expect(answer).to_contain_text("Your link: Sent on")
     assert_readable(page)
     keep_screenshot(page, f"members-check-{size}")
+
+
+# What each kind of question asks for on the committee's form (labels of the visible fields).
+FIELDS_OF_KIND = {
+    "Yes or no": {"Majority"},
+    "Choose one": {"Options or candidates"},
+    "Choose up to N": {"Options or candidates", "Members choose up to"},
+    "Election (STV)": {"Options or candidates", "Seats to fill", "Counted by", "At least"},
+}
+EVERY_FIELD = set().union(*FIELDS_OF_KIND.values())
+
+
+@pytest.mark.parametrize("size", ["phone", "laptop"])
+def test_the_question_form_shows_only_what_the_kind_of_question_uses(page, world, log_in, size):
+    page.set_viewport_size(SIZES[size])
+    ballot = factories.member_ballot(world["conference"], title="Rule book")  # a yes/no first
+    log_in(world["chair"].email)
+    page.goto(f"/conferences/{world['conference'].id}/member-ballots/{ballot.id}")
+    form = page.locator("#question-form")
+
+    for kind, fields in FIELDS_OF_KIND.items():
+        page.get_by_label("Kind of question").select_option(label=kind)
+        for label in EVERY_FIELD:
+            shown = expect(form.get_by_label(label, exact=True).first)
+            shown.to_be_visible() if label in fields else shown.to_be_hidden()
+        assert_readable(page)
+        page.get_by_label("Kind of question").evaluate("e => e.scrollIntoView()")
+        slug = kind.split(" (")[0].replace(" ", "-").lower()
+        keep_screenshot(page, f"members-question-{slug}-{size}")
+
+    # Candidates typed for an election, then the kind changed: the hidden list is not sent.
+    page.get_by_label("Kind of question").select_option(label="Election (STV)")
+    page.get_by_label("Options or candidates").fill("Asha Patel\nBryn Jones")
+    page.get_by_label("Kind of question").select_option(label="Yes or no")
+    form.locator("#title").fill("Adopt the new rule book")
+    page.get_by_role("button", name="Add the question").click()
+    expect(page.locator(".flash-success")).to_have_text("Question added: Adopt the new rule book")
+    added = page.locator("#questions li").last
+    expect(added).to_contain_text("Adopt the new rule book")
+    expect(added).to_contain_text("Yes or no")
+    expect(page.locator("#questions")).not_to_contain_text("Asha Patel")
