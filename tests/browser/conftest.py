@@ -82,7 +82,12 @@ def page(browser, live_server, viewport, request) -> Iterator[Page]:
     Content-Security-Policy violations, uncaught exceptions and failed loads (a 400 from a
     missing CSRF token, a 500) all reach the console as errors.
     """
-    context = browser.new_context(base_url=live_server, viewport=viewport)
+    # A test that answers the page's requests itself (page.route) blocks the door's service
+    # worker: a request the worker sees can miss the route and reach the server (Playwright).
+    blocked = request.node.get_closest_marker("routes_requests") is not None
+    context = browser.new_context(
+        base_url=live_server, viewport=viewport, service_workers="block" if blocked else "allow"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     request.node.browser_errors = errors
@@ -132,3 +137,9 @@ def log_in(page):
         expect(landed.or_(page.locator(".flash-error, .field-error")).first).to_be_visible()
 
     return _log_in
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "routes_requests: the test answers requests itself; service workers blocked"
+    )

@@ -545,6 +545,7 @@ def test_a_nul_byte_code_held_to_the_camera_holds_up_no_badge_after_it(
         assert _inside_by(app, doorway.ids[person]) == "Main entrance"
 
 
+@pytest.mark.routes_requests
 def test_a_scan_the_server_keeps_failing_on_is_set_aside_and_the_rest_upload(
     app, page: Page, doorway: Doorway, request
 ):
