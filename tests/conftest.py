@@ -16,6 +16,7 @@ from werkzeug.routing.rules import Rule
 from confapp import create_app
 from confapp.extensions import db as _db
 from tests import factories
+from tests.smtp import smtp, smtp_server  # noqa: F401 (fixtures offered to every test)
 
 # Tests never assert a timing: on a busy 2-core CI machine hypothesis's speed checks would
 # fail a correct test, so they are off (the properties are checked as before).

@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 from confapp import factories
 from confapp.models import Role
 from tests.browser.readable import SIZES, assert_readable, keep_screenshot
-from tests.members.test_mailing import SmtpServer
 
 
 @pytest.fixture
@@ -22,14 +21,6 @@ def app_config():
         "SERVER_NAME": None,
         "QUEUE_IMMEDIATE": True,
     }
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer(app)
-    server.start()
-    yield server.inbox
-    server.stop()
 
 
 @pytest.fixture

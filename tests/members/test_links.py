@@ -18,7 +18,7 @@ from confapp.members import link_pages
 from confapp.members.codes import hash_code
 from confapp.models import AuditEntry, EmailStatus, Voter
 from tests.conftest import make_app
-from tests.members.test_mailing import LINK, SmtpServer
+from tests.smtp import LINK, SmtpServer
 
 ON_ITS_WAY = "If these match a member on the roll of an open ballot, a new link is on its way."
 
@@ -27,14 +27,6 @@ ON_ITS_WAY = "If these match a member on the roll of an open ballot, a new link 
 def app_config():
     """Queued tasks run at once, in the request that queued them."""
     return {"QUEUE_IMMEDIATE": True}
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer(app)
-    server.start()
-    yield server.inbox
-    server.stop()
 
 
 @pytest.fixture
