@@ -268,6 +268,7 @@ def _card(page: Page, town: str):
 
 def _in_view(page: Page, locator) -> bool:
     """Whether the element's top is on the screen as it stands (not scrolled away)."""
+    page.wait_for_load_state("load")  # styled, and scrolled to the address's #fragment
     box = locator.bounding_box()
     height = page.viewport_size["height"]
     return box is not None and 0 <= box["y"] < height

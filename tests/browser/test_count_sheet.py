@@ -259,6 +259,7 @@ def test_without_script_a_tap_records_and_returns_to_the_same_row(app, no_script
     expect(row.locator("td.entry")).to_have_text(f"Against {hall.votes[group_id]:,}")
     name = row.get_attribute("data-group")
     expect(page.locator("#sheet-status")).to_have_text(f"{name}: {hall.votes[group_id]:,} against.")
+    page.wait_for_load_state("load")  # styled, and scrolled to the address's #fragment
     expect(row).to_be_in_viewport()
     box, bar = row.bounding_box(), page.locator("#running").bounding_box()
     assert box["y"] >= bar["y"] + bar["height"] - 1, "the row is hidden under the total"

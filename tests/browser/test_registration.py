@@ -128,6 +128,7 @@ def _add_delegate(page: Page, name: str, email: str, *, woman: bool) -> None:
 
 def _expect_no_sideways_scroll(page: Page) -> None:
     """The page fits the phone's width; if not, name the elements that stick out."""
+    page.wait_for_load_state("load")  # measured as styled (see readable.sideways_overflow)
     fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     if not fits:
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
