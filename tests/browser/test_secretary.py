@@ -119,6 +119,7 @@ def _card(page: Page, name: str):
 
 def _assert_big_enough(buttons) -> None:
     """Every one of these buttons is at least a thumb high."""
+    buttons.page.wait_for_load_state("load")  # measured as styled (secretary.css loaded)
     for i in range(buttons.count()):
         box = buttons.nth(i).bounding_box()
         assert box and box["height"] >= TOUCH_TARGET_PX, (buttons.nth(i).inner_text(), box)
