@@ -266,6 +266,26 @@ def test_without_script_a_tap_records_and_returns_to_the_same_row(app, no_script
     assert current_entries(app, hall.ballot_id) == {group_id: (0, hall.votes[group_id], 0)}
 
 
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_a_tap_being_saved_moves_nothing_on_the_sheet(app, page: Page, size: str):
+    # While a tap is on its way the script marks its row busy; on bad Wi-Fi that lasts, and the
+    # teller goes on tapping: every button must stay where the teller's finger expects it.
+    with app.app_context():
+        hall = build_hall(20)
+    page.set_viewport_size(SIZES[size])
+    log_in(page, hall.teller)
+    start_counting(page, hall)
+    page.goto(hall.count_url)
+    buttons = page.locator("#sheet-form button")
+    where = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y]; })"
+    before = buttons.evaluate_all(where)
+
+    busy = list(hall.votes)[3]
+    page.evaluate(f"() => document.getElementById('row-{busy}').setAttribute('aria-busy', 'true')")
+
+    assert buttons.evaluate_all(where) == before
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_count_sheet_reads_at_every_size(app, page: Page, size: str):
     with app.app_context():
