@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from werkzeug.datastructures import MultiDict
 
-from confapp.database import autocommit_connection, pg_row, pyformat
+from confapp.database import autocommit_connection, is_sqlite, pg_row, pyformat
 from confapp.extensions import db
 from confapp.members.codes import hash_code, new_receipt
 from confapp.models import (
@@ -176,14 +176,10 @@ _LINK = (
 _PG_LINK = str(_LINK.compile(dialect=pg_dialect.dialect()))  # psycopg's %(name)s style
 
 
-def _on_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
 def open_link(code: str) -> Link | None:
     """The ballot behind a voting code, or None when no voter holds that code."""
     params = {"p_code_hash": hash_code(code)}
-    if _on_postgres():
+    if not is_sqlite():
         with autocommit_connection() as connection:
             row = pg_row(connection, _PG_LINK, params)
     else:
@@ -506,7 +502,7 @@ def cast(code: str, choices: dict, link: Link | None = None) -> str:
     stored = normalise(ballot, choices)
     receipt = new_receipt()
     entry = _vote_entry(ballot)
-    if _on_postgres():
+    if not is_sqlite():
         written = _cast_postgres(code, stored, receipt, entry)
     else:
         written = _cast_sqlite(code, stored, receipt, entry)
